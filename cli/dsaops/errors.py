@@ -1,0 +1,77 @@
+"""Typed errors of dsaops. Library code raises these; the CLI maps each class to an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DsaopsError(Exception):
+    """Base of every error dsaops raises on purpose (never a bug)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file (1-based line; 0 when unknown)."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class OpdefIssue:
+    """One problem found in an opdef file."""
+
+    location: Location
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+class OpdefError(DsaopsError):
+    """One or more opdef files are invalid; carries every issue found in the run."""
+
+    exit_code = 3
+
+    def __init__(self, issues: list[OpdefIssue] | tuple[OpdefIssue, ...]):
+        self.issues = tuple(issues)
+        count = len(self.issues)
+        head = f"{count} error{'s' if count != 1 else ''} in op definitions"
+        super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
+
+
+class ConstraintError(DsaopsError, ValueError):
+    """Arguments given to an op violate its declared constraints."""
+
+    exit_code = 4
+
+
+class CaseError(DsaopsError, ValueError):
+    """A test case is unknown or its parameters are invalid."""
+
+    exit_code = 4
+
+
+class TemplateError(DsaopsError):
+    """A template failed to render (missing variable, syntax error)."""
+
+    exit_code = 5
+
+
+class GenerationError(DsaopsError):
+    """Generated output is inconsistent (duplicate output path, stale files under --check)."""
+
+    exit_code = 6
+
+
+class UsageError(DsaopsError):
+    """The command line asked for something that does not exist (unknown op, bad glob)."""
+
+    exit_code = 2
