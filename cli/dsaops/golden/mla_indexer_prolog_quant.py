@@ -1,0 +1,132 @@
+"""Golden of mla_indexer_prolog_quant (OPS.md section 8, seed 004).
+
+The fusion of mla_prolog_quant and lightning_indexer_prolog_quant on one token_x: the
+indexer's q_norm / q_norm_scale are the MLA part's, cos/sin are shared, and cache_index
+addresses the MLA caches and the indexer's k cache alike. q_norm is internal here (the
+fused op does not output it).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+import importlib
+
+from dsaops.golden import _prolog as P
+from dsaops.golden._numerics import KV_TILE
+
+# import_module, not "from dsaops.golden import ...": the package resolves op names to functions.
+_ip = importlib.import_module("dsaops.golden.lightning_indexer_prolog_quant")
+_mla = importlib.import_module("dsaops.golden.mla_prolog_quant")
+
+
+class MlaIndexerPrologQuantOutputs(NamedTuple):
+    mla_query_nope_out: np.ndarray
+    mla_query_rope_out: np.ndarray
+    mla_kv_cache_out: np.ndarray
+    mla_kr_cache_out: np.ndarray
+    mla_k_scale_cache_out: np.ndarray
+    ip_q_int8_out: np.ndarray
+    ip_q_scale_out: np.ndarray
+    ip_k_int8_out: np.ndarray
+    ip_k_scale_out: np.ndarray
+    ip_weights_out: np.ndarray
+
+
+_MLA_NAMES = {
+    "token_x": "token_x",
+    "w_dq": "mla_w_dq",
+    "w_uq_qr": "mla_w_uq_qr",
+    "w_uk": "mla_w_uk",
+    "w_dkv_kr": "mla_w_dkv_kr",
+    "gamma_cq": "mla_gamma_cq",
+    "gamma_ckv": "mla_gamma_ckv",
+    "kv_cache": "mla_kv_cache",
+    "kr_cache": "mla_kr_cache",
+}
+
+_IP_NAMES = {
+    "x": "token_x",
+    "w_qb": "ip_w_qb_in",
+    "wk": "ip_wk_in",
+    "w_proj": "ip_w_proj_in",
+    "gamma": "ip_ln_gamma_k_in",
+    "beta": "ip_ln_beta_k_in",
+    "cos": "cos",
+    "sin": "sin",
+    "hadamard_q": "ip_hadamard_q_in",
+    "hadamard_k": "ip_hadamard_k_in",
+    "k_cache": "ip_k_cache",
+    "k_scale_cache": "ip_k_cache_scale",
+    "cache_index": "cache_index",
+}
+
+
+def mla_indexer_prolog_quant(
+    token_x,
+    mla_w_dq,
+    mla_w_uq_qr,
+    mla_dequant_scale,
+    mla_w_uk,
+    mla_w_dkv_kr,
+    mla_gamma_cq,
+    mla_gamma_ckv,
+    cos,
+    sin,
+    cache_index,
+    mla_kv_cache,
+    mla_kr_cache,
+    mla_k_scale_cache,
+    ip_w_qb_in,
+    ip_w_qb_scale_in,
+    ip_wk_in,
+    ip_w_proj_in,
+    ip_ln_gamma_k_in,
+    ip_ln_beta_k_in,
+    ip_hadamard_q_in,
+    ip_hadamard_k_in,
+    ip_k_cache,
+    ip_k_cache_scale,
+    *,
+    mla_epsilon_cq=1e-05,
+    mla_epsilon_ckv=1e-05,
+    mla_cache_mode="PA_BSND",
+    ip_layernorm_epsilon_k,
+    ip_layout_query="TND",
+    ip_layout_key="PA_BSND",
+) -> MlaIndexerPrologQuantOutputs:
+    r = P.ShapeReader("mla_indexer_prolog_quant")
+    mla_shapes = _mla.check_mla_args(
+        r, token_x, mla_w_dq, mla_w_uq_qr, mla_w_uk, mla_w_dkv_kr, mla_gamma_cq, mla_gamma_ckv, cos, sin,
+        cache_index, mla_kv_cache, mla_kr_cache, quant=True, names=_MLA_NAMES,
+    )
+    r.tensor("mla_dequant_scale", mla_dequant_scale, np.float32, ("n_q*q_head_dim", 1))
+    r.require(r.dims["kv_lora_rank"] % KV_TILE == 0,
+              f"mla_kv_cache kv_lora_rank must be a multiple of {KV_TILE}, got {r.dims['kv_lora_rank']}")
+    r.tensor("mla_k_scale_cache", mla_k_scale_cache, np.float32,
+             ("block_num", "block_size", 1, r.dims["kv_lora_rank"] // KV_TILE))
+    ip_shapes = _ip.check_indexer_args(
+        r, token_x, ip_w_qb_in, ip_wk_in, ip_w_proj_in, ip_ln_gamma_k_in, ip_ln_beta_k_in, cos, sin, ip_k_cache,
+        cache_index, quant=True, names=_IP_NAMES, hadamard_q=ip_hadamard_q_in, hadamard_k=ip_hadamard_k_in,
+        k_scale_cache=ip_k_cache_scale,
+    )
+    r.tensor("ip_w_qb_scale_in", ip_w_qb_scale_in, np.float32, ("idx_n_heads*idx_head_dim", 1))
+    r.positive_float("mla_epsilon_cq", mla_epsilon_cq)
+    r.positive_float("mla_epsilon_ckv", mla_epsilon_ckv)
+    r.positive_float("ip_layernorm_epsilon_k", ip_layernorm_epsilon_k)
+    r.choice("mla_cache_mode", mla_cache_mode, ("PA_BSND",))
+    r.choice("ip_layout_query", ip_layout_query, ("TND",))
+    r.choice("ip_layout_key", ip_layout_key, ("PA_BSND",))
+
+    mla = _mla.compute(token_x, mla_w_dq, mla_w_uq_qr, mla_dequant_scale, mla_w_uk, mla_w_dkv_kr, mla_gamma_cq,
+                       mla_gamma_ckv, cos, sin, mla_shapes, mla_kv_cache, mla_kr_cache, mla_k_scale_cache,
+                       mla_epsilon_cq, mla_epsilon_ckv)
+    ip = _ip.compute(token_x, mla.q_norm_out, mla.q_norm_scale_out, ip_w_qb_in, ip_w_qb_scale_in, ip_wk_in,
+                     ip_w_proj_in, ip_ln_gamma_k_in, ip_ln_beta_k_in, cos, sin, ip_hadamard_q_in, ip_hadamard_k_in,
+                     ip_k_cache, ip_k_cache_scale, ip_shapes, ip_layernorm_epsilon_k)
+    return MlaIndexerPrologQuantOutputs(
+        mla.query_nope_out, mla.query_rope_out, mla.kv_cache_out, mla.kr_cache_out, mla.k_scale_cache_out,
+        ip.q_int8_out, ip.q_scale_out, ip.k_int8_out, ip.k_scale_out, ip.weights_out,
+    )
