@@ -179,6 +179,13 @@ def tensor_args(e: Expr) -> tuple[str, ...]:
     return tuple(out)
 
 
+def value_tensor_args(e: Expr) -> tuple[str, ...]:
+    """Tensors whose values (not just presence) the expression reads."""
+    return tuple(node.args[0].id for node in ast.walk(e.tree)
+                 if isinstance(node, ast.Call) and node.func.id != "present"
+                 and FUNCTIONS[node.func.id].args[0] == "tensor")
+
+
 def _eval(node, env, funcs):
     if isinstance(node, ast.BoolOp):
         if isinstance(node.op, ast.And):
