@@ -33,11 +33,15 @@ def constraint_error(op: str, param: str, expected: str, got: object) -> Constra
 def bind_args(op: str, args: Mapping[str, Any]):
     """Check the arguments against the op's definition (``dsaops.validate.bind``).
 
-    Returns the binding, or None while the opdef validator is not part of the package.
+    Returns the binding, or None for an op whose opdef is not bundled (yet); the golden's
+    own checks still apply then.
     """
+    from dsaops.errors import UsageError
+    from dsaops.validate import bind, bundled_op
+
     try:
-        from dsaops.validate import bind
-    except ImportError:
+        bundled_op(op)
+    except UsageError:
         return None
     return bind(op, {k: v for k, v in args.items() if not k.startswith("_")})
 
