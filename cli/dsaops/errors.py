@@ -75,3 +75,29 @@ class UsageError(DsaopsError):
     """The command line asked for something that does not exist (unknown op, bad glob)."""
 
     exit_code = 2
+
+
+class NotAvailable(DsaopsError):
+    """The command exists but its capability is not built yet."""
+
+    exit_code = 7
+
+
+class OutOfDate(DsaopsError):
+    """A --check run found generated files that would change."""
+
+    exit_code = 8
+
+
+# exit code -> error class, for the CLI's documentation and tests
+EXIT_CODES = {
+    0: "success",
+    1: "internal error (a bug in dsaops: please report it with the traceback)",
+    2: "usage error (unknown op, bad option or folder)",
+    3: "invalid op definition",
+    4: "invalid arguments or case parameters for an op",
+    5: "template error",
+    6: "inconsistent generated output",
+    7: "command not available yet",
+    8: "generated files are out of date (--check)",
+}

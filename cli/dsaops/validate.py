@@ -191,6 +191,14 @@ def bind(op: str | OpDef, args: Mapping[str, object]) -> Binding:
                 dims[d] = size
                 source[d] = (t.name, axis)
 
+    if not problems:
+        env = lambda n: dims[n] if n in dims else attrs[n]  # noqa: E731
+        for sym, e in op.derived_dims.items():
+            try:
+                dims[sym] = int(e.evaluate(env, {"ceil_div": lambda a, b: -(-a // b)}))
+            except (KeyError, ZeroDivisionError):
+                continue  # an optional input that binds its operands is absent
+
     # ---- dtypes -----------------------------------------------------------------
     given: dict[str, dt.DType] = {}
     for t in op.inputs:

@@ -84,6 +84,16 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
         if t.aliases is not None:
             issues.add(t.location.line, f"input {t.name!r}: only outputs may alias an input")
 
+    derived = _build_derived(data, dims, attr_by_name, inputs, issues)
+    input_dims = {d for t in inputs for shape in t.shapes.values() for d in shape if isinstance(d, str)}
+    for t in outputs:
+        if t.aliases is not None:
+            continue
+        for layout, shape in t.shapes.items():
+            for d in shape:
+                if isinstance(d, str) and d not in input_dims and d not in derived and d not in attr_by_name:
+                    issues.add(t.location.line, f"output {t.name!r}: dim {d!r} is bound by no input shape",
+                               "bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)")
     used_dims = {d for t in tensors for shape in t.shapes.values() for d in shape if isinstance(d, str)}
     for d in dims:
         if d not in used_dims:
@@ -141,11 +151,39 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
     index = {**tensor_by_name, **attr_by_name}
     return OpDef(
         name=name, op_type=data["op_type"], torch=data["torch"], summary=data["summary"].strip(),
-        seed=data.get("seed"), socs=socs, dims=frozen_map(dims), inputs=inputs, outputs=outputs,
+        seed=data.get("seed"), socs=socs, dims=frozen_map(dims), derived_dims=frozen_map(derived), inputs=inputs, outputs=outputs,
         attrs=tuple(attrs), signature=signature, variants=variants, constraints=tuple(constraints),
         tiling=tiling, kernel=kernel, golden=data.get("golden"), cases=frozen_map(cases),
         location=loc(1), _index=frozen_map(index),
     )
+
+
+def _build_derived(data, dims, attrs, inputs, issues: Issues) -> dict:
+    out = {}
+    table = data.get("derived_dims", {})
+    input_dims = {d for t in inputs for shape in t.shapes.values() for d in shape if isinstance(d, str)}
+    for sym, source in table.items():
+        line = table.line_of(sym)
+        if sym not in dims:
+            issues.add(line, f"derived_dims: {sym!r} is not declared under dims", "declare it with its meaning")
+            continue
+        if sym in input_dims:
+            issues.add(line, f"derived_dims: {sym!r} is bound by an input shape",
+                       "state the relation as a constraint instead")
+            continue
+        try:
+            e = ex.parse(source)
+        except ex.ExprError as err:
+            issues.add(line, f"derived_dims.{sym}: {err.message}", err.hint)
+            continue
+        for n in e.names():
+            if n not in input_dims and n not in attrs and n not in out:
+                issues.add(line, f"derived_dims.{sym}: {n!r} is neither an input dim, an attr nor an earlier derived dim",
+                           did_you_mean(n, list(input_dims) + list(attrs)))
+                break
+        else:
+            out[sym] = e
+    return out
 
 
 def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:

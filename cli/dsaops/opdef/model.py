@@ -135,6 +135,7 @@ class OpDef:
     seed: str | None
     socs: tuple[str, ...]
     dims: Mapping[str, Dim]
+    derived_dims: Mapping[str, Expr]  # dim -> expression over other dims and attrs, in evaluation order
     inputs: tuple[Tensor, ...]
     outputs: tuple[Tensor, ...]
     attrs: tuple[Attr, ...]

@@ -113,6 +113,7 @@ OBJECTS: dict[str, tuple[Field, ...]] = {
         Field("seed", S(), "The source document this op was defined from (file in shared/seeds)."),
         Field("socs", L(S(IDENT)), "SoCs the op is built for (CANN AddConfig names).", default=["ascend910b", "ascend910_93"]),
         Field("dims", M(S(), SYMBOL), "Symbolic dims used in shapes, each with its meaning.", required=True),
+        Field("derived_dims", M(S(), SYMBOL), "Dims computed from other dims and attrs, symbol -> expression (e.g. s1: t // b); each is also declared under dims.", default={}),
         Field("inputs", L(O("tensor")), "Input tensors in OpDef (kernel argument) order.", required=True),
         Field("outputs", L(O("tensor")), "Output tensors in OpDef order.", required=True),
         Field("attrs", L(O("attr")), "Attributes in OpDef order.", default=[]),
