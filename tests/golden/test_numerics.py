@@ -1,0 +1,183 @@
+"""Shared numerics of the goldens and the model-input helpers: recipes, bounds, invariants."""
+
+from __future__ import annotations
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from dsaops.cases import _model_inputs as M
+from dsaops.golden import _numerics as N
+
+RNG = np.random.default_rng(7)
+
+
+def test_bf16_rounding_is_nearest_even():
+    # 1 + 2^-8 lies halfway between bf16 neighbours 1 and 1 + 2^-7: ties go to the even mantissa (1)
+    assert float(N.round_bf16(np.float32(1 + 2**-8))) == 1.0
+    assert float(N.round_bf16(np.float32(1 + 3 * 2**-8))) == 1 + 2**-6
+    assert N.round_bf16([1.0]).dtype == ml_dtypes.bfloat16
+
+
+def test_matmul_int8_is_exact():
+    a = RNG.integers(-128, 128, (5, 300), dtype=np.int16).astype(np.int8)
+    b = RNG.integers(-128, 128, (300, 7), dtype=np.int16).astype(np.int8)
+    got = N.matmul_int8(a, b)
+    want = [[sum(int(a[i, k]) * int(b[k, j]) for k in range(300)) for j in range(7)] for i in range(5)]
+    assert got.dtype == np.int32 and got.tolist() == want
+    with pytest.raises(TypeError):
+        N.matmul_int8(a.astype(np.int16), b)
+
+
+def test_per_token_quant_error_is_at_most_half_a_step():
+    x = RNG.standard_normal((6, 1536), dtype=np.float32) * np.float32(3)
+    q, scale = N.quant_per_token(x)
+    assert q.dtype == np.int8 and scale.dtype == np.float32 and scale.shape == (6, 1)
+    assert np.all(np.abs(q).max(axis=1) == 127) and q.min() >= -127
+    err = np.abs(N.dequant(q, scale) - x)
+    assert np.all(err <= scale / 2 * (1 + 1e-6))
+
+
+def test_quant_rounds_half_to_even_and_handles_zero_rows():
+    x = np.array([[127.0, 0.5, 1.5, 2.5, -2.5, -0.5]], np.float32)  # amax 127: scale exactly 1
+    q, scale = N.quant_per_token(x)
+    assert float(scale[0, 0]) == 1.0 and q.tolist() == [[127, 0, 2, 2, -2, 0]]
+    q, scale = N.quant_per_token(np.zeros((1, 8), np.float32))
+    assert float(scale[0, 0]) == 0.0 and not q.any()
+
+
+def test_per_token_head_quant_uses_an_fp16_scale():
+    x = RNG.standard_normal((3, 64, 128), dtype=np.float32).astype(ml_dtypes.bfloat16)
+    q, scale = N.quant_per_token_head(x)
+    assert scale.dtype == np.float16 and scale.shape == (3, 64, 1) and q.shape == x.shape
+    xf = x.astype(np.float32)
+    exact = np.abs(xf).max(axis=-1, keepdims=True) / 127
+    np.testing.assert_allclose(scale.astype(np.float32), exact, rtol=2**-11)
+    # error: half a step of the fp32 scale, plus the fp16 rounding of the scale times |q| <= 127
+    err = np.abs(N.dequant(q, scale) - xf)
+    assert np.all(err <= exact / 2 + 127 * np.abs(scale.astype(np.float32) - exact) + 1e-7)
+
+
+def test_per_tile_quant_bounds_and_floor():
+    x = RNG.standard_normal((4, 512), dtype=np.float32)
+    x[1, 128:256] = 0.0  # an all-zero tile gets the 1e-8 floor and zeros
+    q, scale = N.quant_per_tile(x)
+    assert q.shape == (4, 512) and scale.shape == (4, 4) and scale.dtype == np.float32
+    assert float(scale[1, 1]) == pytest.approx(1e-8) and not q[1, 128:256].any()
+    deq = N.dequant_per_tile(q, scale)
+    assert np.all(np.abs(deq - x) <= np.repeat(scale, 128, axis=1) / 2 * (1 + 1e-6))
+    for tile in range(4):
+        np.testing.assert_allclose(scale[:, tile], np.abs(x[:, tile * 128:(tile + 1) * 128]).max(axis=1) / 127,
+                                   rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError):
+        N.quant_per_tile(np.zeros((2, 100), np.float32))
+
+
+def test_per_channel_weight_quant():
+    w = RNG.standard_normal((64, 10), dtype=np.float32)
+    q, scale = N.quant_per_channel_weight(w)
+    assert q.shape == (64, 10) and scale.shape == (10, 1)
+    assert np.all(np.abs(q.astype(np.float32) * scale.T - w) <= scale.T / 2 * (1 + 1e-6))
+
+
+def test_rms_norm_and_layer_norm_match_loops():
+    x = RNG.standard_normal((3, 16), dtype=np.float32)
+    g = RNG.standard_normal(16, dtype=np.float32)
+    b = RNG.standard_normal(16, dtype=np.float32)
+    for i in range(3):
+        row = [float(v) for v in x[i]]
+        rms = math.sqrt(sum(v * v for v in row) / 16 + 1e-5)
+        np.testing.assert_allclose(N.rms_norm(x, g, 1e-5)[i], [v / rms * float(gg) for v, gg in zip(row, g)],
+                                   rtol=1e-5)
+        mean = sum(row) / 16
+        sd = math.sqrt(sum((v - mean) ** 2 for v in row) / 16 + 1e-6)
+        np.testing.assert_allclose(N.layer_norm(x, g, b, 1e-6)[i],
+                                   [(v - mean) / sd * float(gg) + float(bb) for v, gg, bb in zip(row, g, b)],
+                                   rtol=1e-5, atol=1e-6)
+
+
+def _angles_cos_sin(pos, d=64):
+    cos, sin = M.rope_cos_sin(pos, d)
+    return cos.astype(np.float32), sin.astype(np.float32)
+
+
+def test_rope_preserves_the_norm_of_each_pair():
+    x = RNG.standard_normal((5, 3, 64), dtype=np.float32)
+    inv = M.yarn_inv_freq(64)
+    ang = np.outer(np.arange(5) * 37.0, inv)
+    cos = np.cos(np.concatenate([ang, ang], -1)).astype(np.float32)
+    sin = np.sin(np.concatenate([ang, ang], -1)).astype(np.float32)
+    y = N.rope_half(x, cos, sin)
+    pair = lambda v: v[..., :32] ** 2 + v[..., 32:] ** 2  # noqa: E731
+    np.testing.assert_allclose(pair(y), pair(x), rtol=1e-5, atol=1e-6)
+    yi = N.rope_interleaved(x, cos, sin)
+    np.testing.assert_allclose(pair(yi), x[..., 0::2] ** 2 + x[..., 1::2] ** 2, rtol=1e-5, atol=1e-6)
+
+
+def test_half_split_rope_dot_product_depends_only_on_position_difference():
+    inv = M.yarn_inv_freq(64)
+    q = RNG.standard_normal(64).astype(np.float64)
+    k = RNG.standard_normal(64).astype(np.float64)
+
+    def at(v, p):
+        ang = p * inv
+        c = np.cos(np.concatenate([ang, ang]))
+        s = np.sin(np.concatenate([ang, ang]))
+        return v * c + np.concatenate([-v[32:], v[:32]]) * s
+
+    base = at(q, 100) @ at(k, 90)
+    for shift in (1, 17, 5000, 120000):
+        assert at(q, 100 + shift) @ at(k, 90 + shift) == pytest.approx(base, rel=1e-9, abs=1e-9)
+    assert at(q, 100) @ at(k, 80) != pytest.approx(base, rel=1e-3)
+    # the golden's fp32 form agrees with this float64 form
+    c = np.cos(np.concatenate([100 * inv, 100 * inv]))[None].astype(np.float32)
+    s = np.sin(np.concatenate([100 * inv, 100 * inv]))[None].astype(np.float32)
+    np.testing.assert_allclose(N.rope_half(q[None].astype(np.float32), c, s)[0], at(q, 100), rtol=1e-5, atol=1e-5)
+
+
+def test_interleaved_rope_equals_half_split_on_deinterleaved_input():
+    x = RNG.standard_normal((4, 2, 64), dtype=np.float32)
+    cos, sin = _angles_cos_sin(np.arange(4) + 3)
+    np.testing.assert_array_equal(N.rope_interleaved(x, cos, sin),
+                                  N.rope_half(np.concatenate([x[..., 0::2], x[..., 1::2]], -1), cos, sin))
+
+
+def test_sylvester_hadamard_is_orthonormal_and_symmetric():
+    h = N.sylvester_hadamard(128)
+    np.testing.assert_allclose(h @ h.T, np.eye(128), atol=1e-12)
+    np.testing.assert_array_equal(h, h.T)
+    assert set(np.unique(np.abs(h) * math.sqrt(128)).tolist()) == {1.0}
+    assert np.array_equal(N.sylvester_hadamard(4, normalized=False),
+                          [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])
+    with pytest.raises(ValueError):
+        N.sylvester_hadamard(96)
+    hb = M.hadamard_bf16(128).astype(np.float64)
+    np.testing.assert_allclose(hb @ hb.T, np.eye(128), atol=2e-3)
+
+
+def test_yarn_frequencies():
+    base = M.yarn_inv_freq(64, factor=1.0)
+    np.testing.assert_allclose(base, 10000.0 ** (-np.arange(0, 64, 2) / 64))
+    yarn = M.yarn_inv_freq(64)
+    # fast-rotating dims keep their frequency, slow ones are divided by the factor 40
+    assert yarn[0] == base[0] and yarn[1] == base[1]
+    np.testing.assert_allclose(yarn[-4:], base[-4:] / 40.0)
+    assert np.all(np.diff(yarn) < 0) and np.all(yarn <= base)
+
+
+def test_paged_layout_writes_into_shuffled_distinct_blocks():
+    rng = np.random.default_rng(3)
+    lay = M.paged_layout(rng, b=4, s1=3, s2=100, block_size=16, extra_blocks=5, variable_lengths=True)
+    assert lay.kv_lens[0] == 100 and np.all((lay.kv_lens >= 3) & (lay.kv_lens <= 100))
+    assert np.unique(lay.cache_index).size == 12
+    used = lay.block_table[lay.block_table >= 0]
+    assert np.unique(used).size == used.size and lay.block_num == used.size + 5
+    assert not np.array_equal(np.sort(used), used)  # shuffled
+    for tok, slot in enumerate(lay.cache_index):
+        b, pos = divmod(tok, 3)
+        assert pos == tok % 3
+        want = lay.kv_lens[b] - 3 + pos
+        assert lay.positions[tok] == want
+        assert slot == lay.block_table[b, want // 16] * 16 + want % 16
