@@ -1,4 +1,4 @@
-// Ascend C CPU twin: the umbrella header a kernel includes.
+// Ascend C CPU twin: the umbrella header a kernel includes (`#include "kernel_operator.h"`).
 #pragma once
 
 #include "twin/types.h"
@@ -7,6 +7,12 @@
 #include "twin/counters.h"
 #include "twin/gm.h"
 #include "twin/tensor.h"
+#include "twin/pipe.h"
+#include "twin/copy.h"
+#include "twin/sched.h"
+#include "twin/sync.h"
+#include "twin/kernel.h"
+#include "twin/launch.h"
 
 // --- compute APIs ---
 // --- end compute APIs ---

@@ -204,6 +204,9 @@ struct CoreCtx {
     bool mask_count_mode = false;
     // Fixpipe pre-quant scalar (SetFixpipePreQuantFlag).
     uint64_t fixpipe_prequant = 0;
+    // Pad value set by SetPadValue (DataCopyPad with isPad = false), raw bytes of the value.
+    uint64_t pad_value_bits = 0;
+    bool pad_value_set = false;
     // Atomic mode for writes to GM.
     AtomicOp atomic = AtomicOp::NONE;
     DType atomic_dtype = DType::FP32;
@@ -220,6 +223,9 @@ struct CoreCtx {
     std::shared_ptr<std::vector<uint32_t>> clock;
     std::vector<GmWriteRecord> gm_writes;
     LaunchState* launch = nullptr;
+    void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
+    // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
+    uint8_t event_ids_allocated[AscendC::kHardEventCount] = {};
 };
 
 inline CoreCtx*& current_core_ptr() {

@@ -1,0 +1,341 @@
+// TPipe, TQue/TQueBind and TBuf: the only source of local tensors.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "base.h"
+#include "tensor.h"
+
+namespace AscendC {
+
+class TPipe;
+
+enum class TBufState : uint8_t { FREE = 0, OCCUPIED, ENQUE, DEQUE };
+
+namespace twin_detail {
+constexpr uint32_t kMaxBuffersPerPipe = 64;
+constexpr int kMaxLivePerPosition = 8;
+
+inline const char* state_name(TBufState s) {
+    switch (s) {
+        case TBufState::FREE: return "FREE";
+        case TBufState::OCCUPIED: return "OCCUPIED";
+        case TBufState::ENQUE: return "ENQUE";
+        case TBufState::DEQUE: return "DEQUE";
+    }
+    return "?";
+}
+
+// Memory used by a queue bound from `src` to `dst`: the local end of the pair.
+constexpr TPosition local_position(TPosition src, TPosition dst) { return src == TPosition::GM ? dst : src; }
+}  // namespace twin_detail
+
+// A TPipe hands out 32-byte-rounded buffers from each local memory of the calling core.
+class TPipe {
+public:
+    TPipe() {
+        if (twin::CoreCtx* c = twin::current_core_ptr()) {
+            core_ = c;
+            c->tpipe = this;
+        }
+    }
+    ~TPipe() {
+        if (core_ && core_->tpipe == this) core_->tpipe = nullptr;
+    }
+    TPipe(const TPipe&) = delete;
+    TPipe& operator=(const TPipe&) = delete;
+
+    template <class Q>
+    bool InitBuffer(Q& que, uint8_t num, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        const TPosition pos = Q::twin_position();
+        if (num == 0) twin::fail(loc, "TPipe::InitBuffer", "queue needs at least one buffer", "num = 0");
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t first = allocate(loc, pos, num, rlen, "TPipe::InitBuffer");
+        que.twin_init(this, pos, first, num, rlen, generation_);
+        return true;
+    }
+    template <class B>
+    auto InitBuffer(B& buf, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here())
+        -> decltype(B::twin_is_tbuf(), bool()) {
+        const TPosition pos = B::twin_position();
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = allocate(loc, pos, 1, rlen, "TPipe::InitBuffer");
+        buf.twin_init(this, pos, off, rlen, generation_);
+        return true;
+    }
+    // Release every buffer; queues and TBufs initialised before are unusable until re-initialised.
+    void Reset() {
+        for (uint32_t& c : cursor_) c = 0;
+        buffers_ = 0;
+        ++generation_;
+        if (core_)
+            for (int& n : core_->live_per_pos) n = 0;
+    }
+    void Destroy() { Reset(); }
+    void Init() { Reset(); }
+
+    // Event ids for SetFlag/WaitFlag (0-7 per HardEvent).
+    template <HardEvent evt> int32_t AllocEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint8_t& bits = twin::core(loc).event_ids_allocated[int(evt)];
+        for (int i = 0; i < 8; ++i)
+            if (!(bits & (1u << i))) {
+                bits |= uint8_t(1u << i);
+                return i;
+            }
+        twin::fail(loc, "TPipe::AllocEventID", "no free event id (ids 0-7)",
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+    }
+    template <HardEvent evt> void ReleaseEventID(int32_t id, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        if (id < 0 || id > 7)
+            twin::fail(loc, "TPipe::ReleaseEventID", "event id must be in [0, 7]", twin::strf("id = %d", id));
+        twin::core(loc).event_ids_allocated[int(evt)] &= uint8_t(~(1u << id));
+    }
+    // An id not handed out by AllocEventID (it is not reserved).
+    int32_t FetchEventID(HardEvent evt, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint8_t bits = twin::core(loc).event_ids_allocated[int(evt)];
+        for (int i = 0; i < 8; ++i)
+            if (!(bits & (1u << i))) return i;
+        twin::fail(loc, "TPipe::FetchEventID", "no free event id (ids 0-7)",
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+    }
+    template <HardEvent evt> int32_t FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+        return FetchEventID(evt, loc);
+    }
+
+    // --- twin internals ---
+    uint32_t twin_generation() const { return generation_; }
+    uint32_t twin_used(twin::Mem m) const { return cursor_[int(m)]; }
+    uint32_t twin_buffer_count() const { return buffers_; }
+    twin::CoreCtx* twin_core() const { return core_; }
+
+private:
+    uint32_t allocate(const twin::SrcLoc& loc, TPosition pos, uint32_t num, uint32_t rlen, const char* api) {
+        twin::CoreCtx& c = twin::core(loc);
+        if (!core_) {
+            core_ = &c;
+            c.tpipe = this;
+        }
+        twin::Mem m = twin::pos_mem(pos);
+        if (m == twin::Mem::NONE || m == twin::Mem::GM)
+            twin::fail(loc, api, "position has no local memory",
+                       twin::strf("TPosition::%s cannot hold TPipe buffers", position_name(pos)));
+        uint32_t cap = c.mem_size(m);
+        if (cap == 0)
+            twin::fail(loc, api, "memory not present on this core",
+                       twin::strf("TPosition::%s lives in %s, which an %s core does not have", position_name(pos),
+                                  twin::mem_name(m), c.is_aic ? "AIC" : "AIV"));
+        if (buffers_ + num > twin_detail::kMaxBuffersPerPipe)
+            twin::fail(loc, api, "at most 64 buffers per TPipe",
+                       twin::strf("%u buffers exist, %u more requested", buffers_, num));
+        uint64_t need = uint64_t(num) * rlen;
+        uint32_t& cur = cursor_[int(m)];
+        if (cur + need > cap)
+            twin::fail(loc, api, twin::strf("%s capacity exceeded", twin::mem_name(m)),
+                       twin::strf("%u x %u B requested at offset %u, %s holds %u B (%llu B short)", num, rlen, cur,
+                                  twin::mem_name(m), cap, (unsigned long long)(cur + need - cap)));
+        uint32_t first = cur;
+        cur += static_cast<uint32_t>(need);
+        buffers_ += num;
+        return first;
+    }
+
+    twin::CoreCtx* core_ = nullptr;
+    uint32_t cursor_[twin::kMemCount] = {};
+    uint32_t buffers_ = 0;
+    uint32_t generation_ = 1;
+};
+
+inline TPipe* GetTPipePtr() {
+    twin::CoreCtx* c = twin::current_core_ptr();
+    return c ? static_cast<TPipe*>(c->tpipe) : nullptr;
+}
+
+// A queue of `num` equal buffers moving through FREE -> OCCUPIED -> ENQUE -> DEQUE -> FREE.
+template <TPosition SRC, TPosition DST, int32_t DEPTH, auto MASK = 0> class TQueBind {
+public:
+    static constexpr TPosition twin_position() { return twin_detail::local_position(SRC, DST); }
+
+    template <class T> LocalTensor<T> AllocTensor(twin::SrcLoc loc = twin::SrcLoc::here()) {
+        check_ready(loc, "TQue::AllocTensor");
+        twin::CoreCtx& c = twin::core(loc);
+        int& live = c.live_per_pos[int(twin_position())];
+        int idx = -1;
+        for (size_t i = 0; i < state_.size(); ++i)
+            if (state_[i] == TBufState::FREE) {
+                idx = int(i);
+                break;
+            }
+        if (idx < 0)
+            twin::fail(loc, "TQue::AllocTensor", "no free buffer in the queue (hangs on hardware)",
+                       twin::strf("all %zu buffers of this TPosition::%s queue are in use (%s)", state_.size(),
+                                  position_name(twin_position()), describe().c_str()));
+        if (live >= twin_detail::kMaxLivePerPosition)
+            twin::fail(loc, "TQue::AllocTensor", "at most 8 live tensors per TPosition",
+                       twin::strf("%d tensors of TPosition::%s are already allocated and not freed", live,
+                                  position_name(twin_position())));
+        state_[idx] = TBufState::OCCUPIED;
+        ++live;
+        c.counters.queue_ops++;
+        return make<T>(idx);
+    }
+    template <class T> void AllocTensor(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        t = AllocTensor<T>(loc);
+    }
+    template <class T> bool EnQue(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        check_ready(loc, "TQue::EnQue");
+        int idx = find(loc, "TQue::EnQue", t);
+        if (state_[idx] != TBufState::OCCUPIED)
+            twin::fail(loc, "TQue::EnQue", "EnQue needs an OCCUPIED tensor (from AllocTensor)",
+                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+        if (DEPTH > 0 && int(fifo_.size()) >= DEPTH)
+            twin::fail(loc, "TQue::EnQue", "queue full",
+                       twin::strf("depth %d and %zu tensors already enqueued", int(DEPTH), fifo_.size()));
+        state_[idx] = TBufState::ENQUE;
+        fifo_.push_back(idx);
+        twin::core(loc).counters.queue_ops++;
+        return true;
+    }
+    template <class T> LocalTensor<T> DeQue(twin::SrcLoc loc = twin::SrcLoc::here()) {
+        check_ready(loc, "TQue::DeQue");
+        if (fifo_.empty())
+            twin::fail(loc, "TQue::DeQue", "DeQue on an empty queue (hangs on hardware)",
+                       twin::strf("TPosition::%s queue: %s", position_name(twin_position()), describe().c_str()));
+        int idx = fifo_.front();
+        fifo_.pop_front();
+        state_[idx] = TBufState::DEQUE;
+        twin::core(loc).counters.queue_ops++;
+        return make<T>(idx);
+    }
+    template <class T> void DeQue(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) { t = DeQue<T>(loc); }
+    template <class T> void FreeTensor(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        check_ready(loc, "TQue::FreeTensor");
+        int idx = find(loc, "TQue::FreeTensor", t);
+        if (state_[idx] != TBufState::DEQUE && !(DEPTH == 0 && state_[idx] == TBufState::OCCUPIED))
+            twin::fail(loc, "TQue::FreeTensor", "FreeTensor needs a DEQUE tensor (from DeQue)",
+                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+        state_[idx] = TBufState::FREE;
+        twin::CoreCtx& c = twin::core(loc);
+        --c.live_per_pos[int(twin_position())];
+        c.counters.queue_ops++;
+    }
+    bool VacantInQue() const { return DEPTH <= 0 || int(fifo_.size()) < DEPTH; }
+    bool HasTensorInQue() const { return !fifo_.empty(); }
+    int32_t GetTensorCountInQue() const { return int32_t(fifo_.size()); }
+    bool HasIdleBuffer() const {
+        for (TBufState s : state_)
+            if (s == TBufState::FREE) return true;
+        return false;
+    }
+    template <class T> TBufState GetState(const LocalTensor<T>& t) const {
+        for (size_t i = 0; i < state_.size(); ++i)
+            if (first_ + i * len_ == t.twin_offset()) return state_[i];
+        return TBufState::FREE;
+    }
+    void FreeAllEvent() {}
+
+    // --- twin internals ---
+    void twin_init(TPipe* pipe, TPosition, uint32_t first, uint32_t num, uint32_t len, uint32_t gen) {
+        pipe_ = pipe;
+        first_ = first;
+        len_ = len;
+        gen_ = gen;
+        state_.assign(num, TBufState::FREE);
+        fifo_.clear();
+    }
+
+private:
+    void check_ready(const twin::SrcLoc& loc, const char* api) const {
+        if (!pipe_) twin::fail(loc, api, "queue not initialised", "call TPipe::InitBuffer on this queue first");
+        if (pipe_->twin_generation() != gen_)
+            twin::fail(loc, api, "queue buffers were released",
+                       "TPipe::Reset/Destroy released this queue's buffers; call InitBuffer again");
+    }
+    template <class T> int find(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& t) const {
+        if (t.twin_valid() && t.twin_mem() == twin::pos_mem(twin_position()) && t.twin_offset() >= first_) {
+            uint32_t rel = t.twin_offset() - first_;
+            if (rel % len_ == 0 && rel / len_ < state_.size()) return int(rel / len_);
+        }
+        twin::fail(loc, api, "tensor does not belong to this queue",
+                   twin::strf("tensor at %s offset %u; queue buffers are %zu x %u B from offset %u",
+                              twin::mem_name(t.twin_mem()), t.twin_offset(), state_.size(), len_, first_));
+    }
+    template <class T> LocalTensor<T> make(int idx) const {
+        twin::CoreCtx& c = twin::core();
+        twin::Mem m = twin::pos_mem(twin_position());
+        uint32_t off = first_ + uint32_t(idx) * len_;
+        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
+                              len_ / uint32_t(sizeof(T)));
+    }
+    std::string describe() const {
+        std::string s;
+        for (size_t i = 0; i < state_.size(); ++i) {
+            if (i) s += ", ";
+            s += twin::strf("buffer %zu %s", i, twin_detail::state_name(state_[i]));
+        }
+        return s;
+    }
+
+    TPipe* pipe_ = nullptr;
+    uint32_t first_ = 0, len_ = 0, gen_ = 0;
+    std::vector<TBufState> state_;
+    std::deque<int> fifo_;
+};
+
+template <TPosition POS, int32_t DEPTH, auto MASK = 0> using TQue = TQueBind<POS, POS, DEPTH, MASK>;
+
+// A single buffer for scratch data; Get/GetWithOffset hand out views without a state machine.
+template <TPosition POS = TPosition::VECCALC> class TBuf {
+public:
+    static constexpr TPosition twin_position() { return POS; }
+    static constexpr bool twin_is_tbuf() { return true; }
+
+    template <class T> LocalTensor<T> Get(twin::SrcLoc loc = twin::SrcLoc::here()) const {
+        check_ready(loc, "TBuf::Get");
+        return make<T>(0, len_ / uint32_t(sizeof(T)));
+    }
+    template <class T> LocalTensor<T> Get(uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) const {
+        check_ready(loc, "TBuf::Get");
+        if (uint64_t(len) * sizeof(T) > len_)
+            twin::fail(loc, "TBuf::Get", "length exceeds the buffer",
+                       twin::strf("%u elements x %zu B > %u B buffer", len, sizeof(T), len_));
+        return make<T>(0, len);
+    }
+    template <class T>
+    LocalTensor<T> GetWithOffset(uint32_t size, uint32_t bufOffset, twin::SrcLoc loc = twin::SrcLoc::here()) const {
+        check_ready(loc, "TBuf::GetWithOffset");
+        if (bufOffset % 32 != 0)
+            twin::fail(loc, "TBuf::GetWithOffset", "bufOffset must be 32-byte aligned",
+                       twin::strf("bufOffset = %u", bufOffset));
+        if (uint64_t(bufOffset) + uint64_t(size) * sizeof(T) > len_)
+            twin::fail(loc, "TBuf::GetWithOffset", "range exceeds the buffer",
+                       twin::strf("offset %u + %u elements x %zu B > %u B buffer", bufOffset, size, sizeof(T), len_));
+        return make<T>(bufOffset, size);
+    }
+
+    // --- twin internals ---
+    void twin_init(TPipe* pipe, TPosition, uint32_t off, uint32_t len, uint32_t gen) {
+        pipe_ = pipe;
+        off_ = off;
+        len_ = len;
+        gen_ = gen;
+    }
+
+private:
+    void check_ready(const twin::SrcLoc& loc, const char* api) const {
+        if (!pipe_) twin::fail(loc, api, "TBuf not initialised", "call TPipe::InitBuffer on this TBuf first");
+        if (pipe_->twin_generation() != gen_)
+            twin::fail(loc, api, "TBuf buffer was released",
+                       "TPipe::Reset/Destroy released this buffer; call InitBuffer again");
+    }
+    template <class T> LocalTensor<T> make(uint32_t rel, uint32_t elems) const {
+        twin::CoreCtx& c = twin::core();
+        twin::Mem m = twin::pos_mem(POS);
+        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
+    }
+    TPipe* pipe_ = nullptr;
+    uint32_t off_ = 0, len_ = 0, gen_ = 0;
+};
+
+}  // namespace AscendC
