@@ -15,4 +15,11 @@
 #include "twin/launch.h"
 
 // --- compute APIs ---
+#include "twin/vec_common.h"
+#include "twin/vec_arith.h"
+#include "twin/vec_cast.h"
+#include "twin/vec_reduce.h"
+#include "twin/vec_select.h"
+#include "twin/sort.h"
+#include "twin/cube.h"
 // --- end compute APIs ---

@@ -1,0 +1,281 @@
+// Cube path: LoadData (2D) L1 -> L0A/L0B, Mmad, Fixpipe L0C -> GM/L1 with NZ->ND, quant and ReLU,
+// SetFixpipePreQuantFlag. Data sit in the real fractal layouts inside the core's L0 byte arrays:
+// A (L0A) Zz with 16 x (32 B / sizeof) fractals, B (L0B) Zn with (32 B / sizeof) x 16 fractals stored
+// column by column, C (L0C) Nz with 16 x 16 fractals, fractal columns one after another.
+#pragma once
+
+#include "vec_cast.h"
+
+namespace AscendC {
+
+struct LoadData2DParams {
+    LoadData2DParams() {}
+    LoadData2DParams(uint16_t startIndexIn, uint8_t repeatTimesIn, uint16_t srcStrideIn, uint8_t sidIn,
+                     uint16_t dstGapIn, bool ifTransposeIn, uint8_t addrModeIn)
+        : startIndex(startIndexIn), repeatTimes(repeatTimesIn), srcStride(srcStrideIn), sid(sidIn), dstGap(dstGapIn),
+          ifTranspose(ifTransposeIn), addrMode(addrModeIn) {}
+    uint16_t startIndex = 0;
+    uint8_t repeatTimes = 0;
+    uint16_t srcStride = 0;
+    uint8_t sid = 0;
+    uint16_t dstGap = 0;
+    bool ifTranspose = false;
+    uint8_t addrMode = 0;
+};
+
+struct MmadParams {
+    MmadParams() {}
+    MmadParams(uint16_t mIn, uint16_t nIn, uint16_t kIn, bool isBiasIn, int32_t fmOffsetIn, bool enSsparseIn,
+               bool enWinogradAIn, bool enWinogradBIn)
+        : m(mIn), n(nIn), k(kIn), isBias(isBiasIn), fmOffset(fmOffsetIn), enSsparse(enSsparseIn),
+          enWinogradA(enWinogradAIn), enWinogradB(enWinogradBIn) {}
+    uint16_t m = 0;
+    uint16_t n = 0;
+    uint16_t k = 0;
+    bool isBias = false;
+    int32_t fmOffset = 0;
+    bool enSsparse = false;
+    bool enWinogradA = false;
+    bool enWinogradB = false;
+    uint8_t unitFlag = 0;
+    bool kDirectionAlign = false;
+    bool cmatrixSource = false;
+    bool cmatrixInitVal = true;
+};
+
+enum class QuantMode_t : int { NoQuant = 0, F322F16, F322BF16, DEQF16, VDEQF16, QF322B8_PRE, VQF322B8_PRE, REQ8, VREQ8 };
+
+struct FixpipeParamsV220 {
+    FixpipeParamsV220() {}
+    FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), reluEn(reluEnIn) {}
+    uint16_t nSize = 0;
+    uint16_t mSize = 0;
+    uint16_t srcStride = 0;
+    uint32_t dstStride = 0;
+    QuantMode_t quantPre = QuantMode_t::NoQuant;
+    uint64_t deqScalar = 0;
+    uint16_t ndNum = 1;
+    uint16_t srcNdStride = 0;
+    uint16_t dstNdStride = 0;
+    bool reluEn = false;
+    uint8_t unitFlag = 0;
+    bool isChannelSplit = false;
+};
+
+enum class CO2Layout : uint8_t { NZ = 0, ROW_MAJOR };
+struct FixpipeConfig {
+    CO2Layout format;
+};
+constexpr FixpipeConfig CFG_NZ = {CO2Layout::NZ};
+constexpr FixpipeConfig CFG_ROW_MAJOR = {CO2Layout::ROW_MAJOR};
+
+template <class T = uint64_t> inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequant = config; }
+
+template <class T>
+inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p,
+                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    const char* api = "LoadData";
+    if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
+    if (src.twin_mem() != twin::Mem::L1)
+        twin::fail(loc, api, "2D load source must be in L1 (A1/B1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
+    twin::Mem dm = dst.twin_mem();
+    if (dm != twin::Mem::L0A && dm != twin::Mem::L0B)
+        twin::fail(loc, api, "2D load destination must be L0A (A2) or L0B (B2)", twin::strf("dst is in %s", twin::mem_name(dm)));
+    twin::check_align(loc, api, "dst", dm, dst.twin_offset(), 512);
+    twin::check_align(loc, api, "src", twin::Mem::L1, src.twin_offset(), 32);
+    if (p.repeatTimes < 1)
+        twin::fail(loc, api, "repeatTimes must be in [1, 255]", twin::strf("repeatTimes = %u", p.repeatTimes));
+    if (p.ifTranspose && sizeof(T) != 2)
+        twin::fail(loc, api, "ifTranspose needs a 16-bit dtype", twin::strf("dtype %s", twin::dtype_name(twin::dtype_of<T>())));
+    uint64_t R = p.repeatTimes;
+    src.twin_check_bytes(loc, api, "src", (uint64_t(p.startIndex) + (R - 1) * p.srcStride) * 512 + 512);
+    dst.twin_check_bytes(loc, api, "dst", (R - 1) * (1 + uint64_t(p.dstGap)) * 512 + 512);
+    const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
+    uint8_t* d = reinterpret_cast<uint8_t*>(dst.twin_ptr());
+    std::vector<uint8_t> frac(512);
+    for (uint64_t r = 0; r < R; ++r) {
+        std::memcpy(frac.data(), s + (uint64_t(p.startIndex) + r * p.srcStride) * 512, 512);
+        uint8_t* o = d + r * (1 + uint64_t(p.dstGap)) * 512;
+        if (p.ifTranspose) {
+            for (int i = 0; i < 16; ++i)
+                for (int j = 0; j < 16; ++j) std::memcpy(o + (j * 16 + i) * 2, &frac[(i * 16 + j) * 2], 2);
+        } else {
+            std::memcpy(o, frac.data(), 512);
+        }
+    }
+    twin::counters().bytes[dm == twin::Mem::L0A ? twin::Path::L1_L0A : twin::Path::L1_L0B] += R * 512;
+}
+
+template <class TC, class TA, class TB>
+inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const LocalTensor<TB>& filter,
+                 const MmadParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(std::is_same_v<TA, TB>, "Mmad: A and B dtypes must match");
+    static_assert((std::is_same_v<TA, int8_t> && std::is_same_v<TC, int32_t>) ||
+                      ((std::is_same_v<TA, half> || std::is_same_v<TA, bfloat16_t>) && std::is_same_v<TC, float>),
+                  "Mmad: supported combos are int8 x int8 -> int32, half x half -> float, bfloat16 x bfloat16 -> float");
+    const char* api = "Mmad";
+    if (!dst.twin_valid() || !fm.twin_valid() || !filter.twin_valid())
+        twin::fail(loc, api, "tensor not allocated", "an operand is not a TPipe buffer tensor");
+    if (fm.twin_mem() != twin::Mem::L0A) twin::fail(loc, api, "fm must be in L0A (A2)", twin::strf("fm is in %s", twin::mem_name(fm.twin_mem())));
+    if (filter.twin_mem() != twin::Mem::L0B) twin::fail(loc, api, "filter must be in L0B (B2)", twin::strf("filter is in %s", twin::mem_name(filter.twin_mem())));
+    if (dst.twin_mem() != twin::Mem::L0C) twin::fail(loc, api, "dst must be in L0C (CO1)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
+    twin::check_align(loc, api, "fm", twin::Mem::L0A, fm.twin_offset(), 512);
+    twin::check_align(loc, api, "filter", twin::Mem::L0B, filter.twin_offset(), 512);
+    twin::check_align(loc, api, "dst", twin::Mem::L0C, dst.twin_offset(), 1024);
+    if (p.m > 4095 || p.n > 4095 || p.k > 4095)
+        twin::fail(loc, api, "m, n, k must be <= 4095", twin::strf("m = %u, n = %u, k = %u", p.m, p.n, p.k));
+    if (!p.cmatrixInitVal && p.cmatrixSource)
+        twin::fail(loc, api, "C initial value from C2 (bias table) is not modelled", "cmatrixSource = true");
+    constexpr uint32_t k0 = 32 / sizeof(TA);
+    const uint64_t M1 = (p.m + 15) / 16, N1 = (p.n + 15) / 16, K1 = (p.k + k0 - 1) / k0;
+    fm.twin_check_bytes(loc, api, "fm", M1 * K1 * 512);
+    filter.twin_check_bytes(loc, api, "filter", K1 * N1 * 512);
+    dst.twin_check_bytes(loc, api, "dst", M1 * N1 * 256 * sizeof(TC));
+    const TA* A = fm.twin_ptr();
+    const TB* B = filter.twin_ptr();
+    TC* C = dst.twin_ptr();
+    bool accumulate = !p.cmatrixInitVal || p.isBias;
+    std::vector<double> bcol(p.k);
+    for (uint64_t j = 0; j < N1 * 16; ++j) {
+        for (uint64_t kk = 0; kk < p.k; ++kk)
+            bcol[kk] = double(float(B[((kk / k0) * N1 + j / 16) * (512 / sizeof(TB)) + (j % 16) * k0 + kk % k0]));
+        for (uint64_t i = 0; i < M1 * 16; ++i) {
+            const TA* arow = A + (i / 16) * K1 * (512 / sizeof(TA)) + (i % 16) * k0;
+            double acc = 0;
+            for (uint64_t kk = 0; kk < p.k; ++kk) acc += double(float(arow[(kk / k0) * (512 / sizeof(TA)) + kk % k0])) * bcol[kk];
+            TC& c = C[((j / 16) * M1 + i / 16) * 256 + (i % 16) * 16 + j % 16];
+            if constexpr (std::is_same_v<TC, int32_t>) c = int32_t(int64_t(acc) + (accumulate ? int64_t(c) : 0));
+            else c = float(acc) + (accumulate ? c : 0.0f);
+        }
+    }
+    twin::counters().cube_macs[int(twin::dtype_of<TA>())] += uint64_t(p.m) * p.n * p.k;
+}
+
+namespace twin_fix {
+inline float deq_scale(uint64_t s) {
+    uint32_t u = uint32_t(s) & 0xFFFFE000u;  // the fixpipe keeps 10 mantissa bits of the scale
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+template <class T, class U>
+inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float scale) {
+    float x;
+    T out;
+    switch (p.quantPre) {
+        case QuantMode_t::NoQuant:
+            if constexpr (std::is_same_v<T, U>) {
+                out = v;
+                if (p.reluEn && float(out) < 0) out = T(0);
+                return out;
+            } else {
+                twin::fail(loc, "Fixpipe", "NoQuant needs dst dtype == src dtype", "dtypes differ");
+            }
+        case QuantMode_t::F322F16:
+            if constexpr (std::is_same_v<U, float> && std::is_same_v<T, half>) {
+                x = p.reluEn && v < 0 ? 0.0f : float(v);
+                return half(x);
+            }
+            break;
+        case QuantMode_t::F322BF16:
+            if constexpr (std::is_same_v<U, float> && std::is_same_v<T, bfloat16_t>) {
+                x = p.reluEn && v < 0 ? 0.0f : float(v);
+                return bfloat16_t(x);
+            }
+            break;
+        case QuantMode_t::DEQF16:
+            if constexpr (std::is_same_v<U, int32_t> && std::is_same_v<T, half>) {
+                x = float(v) * scale;
+                if (p.reluEn && x < 0) x = 0;
+                return twin::vec::round_float<half>(x, RoundMode::CAST_RINT);  // saturating: no INF/NaN mode
+            }
+            break;
+        default:
+            twin::fail(loc, "Fixpipe", "quant mode not modelled by the twin",
+                       twin::strf("quantPre = %d (supported: NoQuant, F322F16, F322BF16, DEQF16)", int(p.quantPre)));
+    }
+    twin::fail(loc, "Fixpipe", "quant mode does not match the src/dst dtypes",
+               twin::strf("quantPre = %d with src %s, dst %s", int(p.quantPre), twin::dtype_name(twin::dtype_of<U>()),
+                          twin::dtype_name(twin::dtype_of<T>())));
+}
+
+// Moves L0C (NZ) to dst bytes; `put(elem_offset, value)` writes one dst element.
+template <class T, class U, CO2Layout layout, class Put>
+inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const FixpipeParamsV220& p, Put put,
+                    uint64_t& max_dst_elem) {
+    static_assert(std::is_same_v<U, float> || std::is_same_v<U, int32_t>, "Fixpipe: src (CO1) dtype must be float or int32_t");
+    const char* api = "Fixpipe";
+    if (!src.twin_valid() || src.twin_mem() != twin::Mem::L0C)
+        twin::fail(loc, api, "src must be in L0C (CO1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
+    twin::check_align(loc, api, "src", twin::Mem::L0C, src.twin_offset(), 64);
+    if (p.nSize < 1 || p.nSize > 4095) twin::fail(loc, api, "nSize must be in [1, 4095]", twin::strf("nSize = %u", p.nSize));
+    if (layout == CO2Layout::ROW_MAJOR && (p.mSize < 1 || p.mSize > 8192))
+        twin::fail(loc, api, "mSize must be in [1, 8192] with NZ2ND", twin::strf("mSize = %u", p.mSize));
+    if (layout == CO2Layout::NZ && p.nSize % 16 != 0)
+        twin::fail(loc, api, "nSize must be a multiple of 16 without NZ2ND", twin::strf("nSize = %u", p.nSize));
+    if (p.dstStride == 0) twin::fail(loc, api, "dstStride must not be 0", "dstStride = 0");
+    if (p.ndNum == 0) return 0;
+    if (p.srcStride < (p.mSize + 15) / 16 * 16 && p.nSize > 16)
+        twin::fail(loc, api, "srcStride must cover the mSize rows of one NZ column",
+                   twin::strf("srcStride = %u (units of 16 elements), mSize = %u", p.srcStride, p.mSize));
+    float scale = twin_fix::deq_scale(p.deqScalar ? p.deqScalar : twin::core().fixpipe_prequant);
+    uint64_t n16 = (p.nSize + 15) / 16;
+    uint64_t src_need = (uint64_t(p.ndNum) - 1) * p.srcNdStride * 1024 +
+                        ((n16 - 1) * p.srcStride * 16 + uint64_t(p.mSize) * 16) * sizeof(U);
+    src.twin_check_bytes(loc, api, "src", src_need);
+    const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
+    max_dst_elem = 0;
+    for (uint64_t nd = 0; nd < p.ndNum; ++nd)
+        for (uint64_t m = 0; m < p.mSize; ++m)
+            for (uint64_t n = 0; n < p.nSize; ++n) {
+                U v;
+                std::memcpy(&v, s + nd * p.srcNdStride * 1024 + ((n / 16) * p.srcStride * 16 + m * 16 + n % 16) * sizeof(U), sizeof(U));
+                uint64_t o = layout == CO2Layout::ROW_MAJOR
+                                 ? nd * p.dstNdStride + m * p.dstStride + n
+                                 : (n / 16) * p.dstStride * 32 / sizeof(T) + m * 16 + n % 16;
+                max_dst_elem = std::max(max_dst_elem, o + 1);
+                put(o, convert<T, U>(loc, v, p, scale));
+            }
+    return uint64_t(p.ndNum) * p.mSize * p.nSize * sizeof(T);
+}
+}  // namespace twin_fix
+
+template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
+inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
+                    twin::SrcLoc loc = twin::SrcLoc::here()) {
+    // Compute into a staging map first so the range check precedes any GM write.
+    std::vector<std::pair<uint64_t, T>> out;
+    uint64_t mx = 0;
+    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    if (out.empty()) return;
+    dst.twin_check_range(loc, "Fixpipe", 0, mx, true);
+    T* d = dst.twin_ptr();
+    twin::AtomicOp at = twin::core().atomic;
+    for (auto& [o, v] : out) {
+        if (at == twin::AtomicOp::ADD) {
+            if constexpr (std::is_same_v<T, int32_t>) d[o] = d[o] + v;
+            else d[o] = T(float(d[o]) + float(v));
+        } else {
+            d[o] = v;
+        }
+    }
+    twin::counters().bytes[twin::Path::L0C_GM] += bytes;
+}
+
+template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
+inline void Fixpipe(const LocalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
+                    twin::SrcLoc loc = twin::SrcLoc::here()) {
+    if (!dst.twin_valid() || dst.twin_mem() != twin::Mem::L1)
+        twin::fail(loc, "Fixpipe", "local dst must be in L1", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
+    twin::check_align(loc, "Fixpipe", "dst", twin::Mem::L1, dst.twin_offset(), 32);
+    std::vector<std::pair<uint64_t, T>> out;
+    uint64_t mx = 0;
+    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    if (out.empty()) return;
+    dst.twin_check_bytes(loc, "Fixpipe", "dst", mx * sizeof(T));
+    for (auto& [o, v] : out) std::memcpy(reinterpret_cast<uint8_t*>(dst.twin_ptr()) + o * sizeof(T), &v, sizeof(T));
+    twin::counters().bytes[twin::Path::L0C_L1] += bytes;
+}
+
+}  // namespace AscendC
