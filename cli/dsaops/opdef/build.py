@@ -219,8 +219,8 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
         if choices is not None:
             issues.add(a.line_of("range"), f"attr {name!r}: give either choices or range, not both")
             ok = False
-    if not ok:
-        return None
+    # Even an invalid attr is returned (the file already failed) so that tensors and
+    # constraints referring to it do not report follow-on errors.
     return Attr(name, a["doc"], typ, default, choices, rng, index, loc(a.line))
 
 

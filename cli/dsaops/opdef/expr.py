@@ -62,11 +62,9 @@ class Expr:
     def names(self) -> tuple[str, ...]:
         """Names referenced (dims, attrs, tensors), in first-use order."""
         funcs = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
-        out: list[str] = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Name) and id(node) not in funcs and node.id not in out:
-                out.append(node.id)
-        return tuple(out)
+        found = sorted((n.col_offset, n.id) for n in ast.walk(self.tree)
+                       if isinstance(n, ast.Name) and id(n) not in funcs)
+        return tuple(dict.fromkeys(name for _, name in found))
 
     def simple_comparison(self) -> tuple[str, str, object] | None:
         """(name, op, constant) when the expression is ``NAME op CONSTANT``."""

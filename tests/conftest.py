@@ -1,0 +1,99 @@
+"""Shared fixtures: a minimal valid opdef to derive broken variants from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TINY = """\
+name: tiny
+op_type: Tiny
+torch: custom.npu_tiny
+summary: scales x by alpha
+dims:
+  B: batch
+  N: length
+inputs:
+  - name: x
+    doc: input values
+    layout_attr: layout
+    shapes:
+      BN: [B, N]
+      N: [N]
+  - name: lengths
+    doc: valid length per batch
+    optional: true
+    shape: [B]
+outputs:
+  - name: y
+    doc: scaled values
+    layout_attr: layout
+    shapes:
+      BN: [B, N]
+      N: [N]
+attrs:
+  - name: alpha
+    doc: scale factor
+    type: float
+    default: 1.0
+  - name: layout
+    doc: layout of x and y
+    type: str
+    default: BN
+    choices: [BN, N]
+  - name: mode
+    doc: rounding mode
+    type: int
+    default: 0
+    range: [0, 3]
+signature: [x, '*', lengths, alpha, layout, mode]
+dtypes:
+  columns: [x, lengths, y]
+  rows:
+    fp16: [fp16, int32, fp16]
+    bf16: [bf16, int32, bf16]
+constraints:
+  - check: N <= 4096
+  - when: layout == 'N'
+    check: not present(lengths)
+  - check: max_value(lengths) <= N
+    message: lengths must be at most N
+tiling:
+  struct: TinyTilingData
+  fields:
+    - {name: length, type: uint32, doc: N}
+kernel:
+  dir: tiny
+  task_type: AIV_ONLY
+"""
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing ``needle``."""
+    seen = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not in text")
+
+
+@pytest.fixture(name="line_of")
+def line_of_fixture():
+    return line_of
+
+
+@pytest.fixture
+def tiny_text() -> str:
+    return TINY
+
+
+@pytest.fixture
+def opdef_dir(tmp_path: Path, monkeypatch):
+    """A folder to write opdefs into; the cwd is its parent so locations read opdefs/<file>."""
+    folder = tmp_path / "opdefs"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    return folder

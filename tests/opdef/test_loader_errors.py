@@ -1,0 +1,130 @@
+"""The loader's error messages, exactly: file:line, message, hint; every error of a run at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsaops.errors import OpdefError
+from dsaops.opdef import load_opdefs
+
+
+def errors_of(opdef_dir, text: str, name: str = "tiny") -> list[str]:
+    (opdef_dir / f"{name}.yaml").write_text(text)
+    with pytest.raises(OpdefError) as info:
+        load_opdefs(opdef_dir)
+    return [str(i) for i in info.value.issues]
+
+
+def test_minimal_opdef_loads(opdef_dir, tiny_text):
+    (opdef_dir / "tiny.yaml").write_text(tiny_text)
+    ops = load_opdefs(opdef_dir)
+    op = ops["tiny"]
+    assert [t.name for t in op.inputs] == ["x", "lengths"]
+    assert [(p.name, p.keyword_only) for p in op.signature] == [
+        ("x", False), ("lengths", True), ("alpha", True), ("layout", True), ("mode", True)]
+    assert [v.id for v in op.variants] == ["fp16", "bf16"]
+
+
+def test_unknown_key_names_line_and_suggests(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("    optional: true", "    optinal: true")
+    line = line_of(text, "optinal")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: opdef.inputs[1]: unknown key 'optinal'\n    hint: did you mean 'optional'?"]
+
+
+def test_wrong_type(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("    optional: true", "    optional: [yes]")
+    line = line_of(text, "optional: [yes]")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: opdef.inputs[1].optional must be a boolean (true/false), got a list"]
+
+
+def test_duplicate_key(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("summary: scales x by alpha\n", "summary: scales x by alpha\nsummary: again\n")
+    first, second = line_of(text, "summary:"), line_of(text, "summary:", 2)
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{second}: opdef: duplicate key 'summary' (first at line {first})"
+        "\n    hint: remove one of the two entries"]
+
+
+def test_bad_constraint_name(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("check: N <= 4096", "check: NN <= 4096")
+    line = line_of(text, "NN <= 4096")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: constraint check: unknown name 'NN' in 'NN <= 4096'\n    hint: did you mean 'N'?"]
+
+
+def test_bad_constraint_syntax(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("check: N <= 4096", "check: N <=")
+    line = line_of(text, "check: N <=")
+    [error] = errors_of(opdef_dir, text)
+    assert error.startswith(f"opdefs/tiny.yaml:{line}: constraint check: invalid expression 'N <=':")
+    assert "hint: use Python syntax" in error
+
+
+def test_disallowed_expression(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("check: N <= 4096", "check: N.bit_length() <= 12")
+    line = line_of(text, "bit_length")
+    [error] = errors_of(opdef_dir, text)
+    assert error.startswith(f"opdefs/tiny.yaml:{line}: constraint check: ")
+    assert "not allowed" in error or "unknown function" in error
+
+
+def test_default_outside_choices(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("    default: BN\n", "    default: NB\n")
+    line = line_of(text, "default: NB")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: attr 'layout': default 'NB' is not one of the choices ['BN', 'N']"
+        "\n    hint: a seed default that is not supported belongs in a constraint, not in choices"]
+
+
+def test_dangling_references(opdef_dir, tiny_text, line_of):
+    text = (tiny_text
+            .replace("signature: [x, '*', lengths,", "signature: [x, '*', lenghts,")
+            .replace("columns: [x, lengths, y]", "columns: [x, lengths, z]"))
+    sig = line_of(text, "signature:")
+    cols = line_of(text, "columns:")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{sig}: signature: 'lenghts' is neither an input nor an attr\n    hint: did you mean 'lengths'?",
+        f"opdefs/tiny.yaml:{sig}: signature: input 'lengths' is missing",
+        f"opdefs/tiny.yaml:{cols}: dtypes.columns: 'z' is not a tensor of this op",
+        f"opdefs/tiny.yaml:{cols}: dtypes.columns: missing tensor(s) ['y']"
+        "\n    hint: every input and output needs a dtype in each row",
+    ]
+
+
+def test_unbound_output_dim(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("      BN: [B, N]\n      N: [N]\nattrs", "      BN: [B, K]\n      N: [N]\nattrs")
+    text = text.replace("  N: length\n", "  N: length\n  K: output length\n")
+    line = line_of(text, "- name: y")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: output 'y': dim 'K' is bound by no input shape"
+        "\n    hint: bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)"]
+
+
+def test_missing_required_key_and_name_mismatch(opdef_dir, tiny_text):
+    text = tiny_text.replace("op_type: Tiny\n", "")
+    errors = errors_of(opdef_dir, text, name="small")
+    assert errors == [
+        "opdefs/small.yaml:1: opdef: missing required key 'op_type'\n    hint: CANN op type (OpDef class name), CamelCase.",
+        "opdefs/small.yaml:1: name 'tiny' does not match the file name 'small'"
+        "\n    hint: rename the file to tiny.yaml or set name: small",
+    ]
+
+
+def test_yaml_syntax_error(opdef_dir, tiny_text):
+    text = tiny_text.replace("summary: scales x by alpha", "summary: [unclosed")
+    [error] = errors_of(opdef_dir, text)
+    assert error.startswith("opdefs/tiny.yaml:")
+    assert "YAML syntax error" in error
+
+
+def test_every_error_of_every_file_in_one_run(opdef_dir, tiny_text):
+    (opdef_dir / "other.yaml").write_text(tiny_text.replace("name: tiny", "name: other").replace("type: float", "type: double"))
+    text = tiny_text.replace("dims:", "dimz:")
+    errors = errors_of(opdef_dir, text)
+    files = {e.split(":", 1)[0] for e in errors}
+    assert files == {"opdefs/other.yaml", "opdefs/tiny.yaml"}
+    assert any("unknown key 'dimz'" in e and "did you mean 'dims'?" in e for e in errors)
+    assert any("type must be one of 'int', 'float', 'str', 'bool', 'list_int', got 'double'" in e for e in errors)
+    assert len(errors) >= 3

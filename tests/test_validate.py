@@ -1,0 +1,114 @@
+"""dsaops.validate.bind: the Python-side argument checks derived from the opdefs."""
+
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from dsaops.errors import ConstraintError
+from dsaops.opdef import load_opdefs
+from dsaops.validate import bind
+
+BF16 = ml_dtypes.bfloat16
+
+
+def li_args(**over):
+    args = dict(query=np.zeros((2, 3, 64, 128), BF16), key=np.zeros((2, 40, 1, 128), BF16),
+                weights=np.zeros((2, 3, 64), BF16))
+    args.update(over)
+    return args
+
+
+def error_of(op, args) -> str:
+    with pytest.raises(ConstraintError) as info:
+        bind(op, args)
+    return str(info.value)
+
+
+def test_valid_call_resolves_dims_and_output_shape():
+    b = bind("lightning_indexer", li_args(sparse_count=16))
+    assert b.dims["B"] == 2 and b.dims["S1"] == 3 and b.dims["S2"] == 40 and b.dims["N1"] == 64
+    assert b.attrs == {"layout_query": "BSND", "layout_key": "BSND", "sparse_count": 16, "sparse_mode": 3}
+    assert b.output_shape("sparse_indices") == (2, 3, 1, 16)
+    assert b.variant.id == "bf16"
+    assert b.output_dtype("sparse_indices") == np.int32
+
+
+def test_issue_example_message():
+    q = np.zeros((1, 1, 32, 128), BF16)
+    assert error_of("lightning_indexer", li_args(query=q, weights=np.zeros((1, 1, 32), BF16),
+                                                 key=np.zeros((1, 8, 1, 128), BF16))) == \
+        "lightning_indexer: query N1 must be 64, got 32 (shape [1, 1, 32, 128])"
+
+
+def test_inconsistent_dim_names_both_tensors():
+    assert error_of("lightning_indexer", li_args(key=np.zeros((2, 40, 1, 64), BF16))) == \
+        "lightning_indexer: key D must equal query D (128), got 64 (shape [2, 40, 1, 64])"
+
+
+def test_rank_for_layout():
+    assert error_of("lightning_indexer", li_args(query=np.zeros((6, 64, 128), BF16))) == \
+        "lightning_indexer: query must have 4 dims [B, S1, N1, D] for layout_query='BSND', got 3 (shape [6, 64, 128])"
+
+
+def test_dtype_rows():
+    assert error_of("lightning_indexer", li_args(weights=np.zeros((2, 3, 64), np.float16))) == (
+        "lightning_indexer: dtypes query=bf16, key=bf16, weights=fp16 match no supported combination; "
+        "supported: bf16 (query=bf16, key=bf16, weights=bf16); fp16 (query=fp16, key=fp16, weights=fp16)")
+    assert error_of("lightning_indexer", li_args(weights=np.zeros((2, 3, 64), np.float32))) == \
+        "lightning_indexer: weights dtype must be bf16 or fp16, got fp32"
+
+
+def test_attr_checks_all_reported():
+    assert error_of("lightning_indexer", li_args(sparse_count=4096, layout_query="BNSD", sparse_mode="3")) == (
+        "lightning_indexer: layout_query must be one of ['BSND', 'TND'], got 'BNSD'\n"
+        "lightning_indexer: sparse_count must be in [1, 2048], got 4096\n"
+        "lightning_indexer: sparse_mode must be an int, got '3' (str)")
+
+
+def test_required_tensor():
+    assert error_of("lightning_indexer", li_args(weights=None)) == "lightning_indexer: weights is required, got None"
+
+
+def test_conditional_presence_and_paged_rules():
+    key = np.zeros((4, 40, 1, 128), BF16)
+    assert error_of("lightning_indexer", li_args(key=key, layout_key="PA_BSND")) == (
+        "lightning_indexer: key block_size must be a multiple of 16 and at most 1024 when layout_key == 'PA_BSND', "
+        "got block_size=40 (shape [4, 40, 1, 128])\n"
+        "lightning_indexer: block_table is required when layout_key == 'PA_BSND', got None\n"
+        "lightning_indexer: actual_seq_lengths_key is required when layout_key == 'PA_BSND' or layout_key == 'TND', got None")
+    table = np.zeros((2, 1), np.int32)
+    assert error_of("lightning_indexer", li_args(block_table=table)) == \
+        "lightning_indexer: block_table must be None when layout_key != 'PA_BSND', got a tensor of shape [2, 1]"
+
+
+def test_value_constraints_on_lengths():
+    q = np.zeros((5, 64, 128), BF16)
+    args = dict(query=q, key=np.zeros((7, 1, 128), BF16), weights=np.zeros((5, 64), BF16),
+                layout_query="TND", layout_key="TND", actual_seq_lengths_query=np.array([3, 2], np.int32),
+                actual_seq_lengths_key=np.array([3, 7], np.int32))
+    assert error_of("lightning_indexer", args) == (
+        "lightning_indexer: actual_seq_lengths_query must be non-negative, non-decreasing prefix sums ending at T "
+        "when layout_query == 'TND', got T=5, actual_seq_lengths_query=[3, 2] (shape [5, 64, 128])")
+    args["actual_seq_lengths_query"] = [2, 5]  # lists are accepted for int tensors
+    b = bind("lightning_indexer", args)
+    assert b.dims["B"] == 2 and b.output_shape("sparse_indices") == (5, 1, 2048)
+
+
+def test_tiny_opdef_binding(opdef_dir, tiny_text):
+    (opdef_dir / "tiny.yaml").write_text(tiny_text)
+    op = load_opdefs(opdef_dir)["tiny"]
+    x = np.zeros((8,), np.float16)
+    b = bind(op, {"x": x, "layout": "N"})
+    assert b.output_shape("y") == (8,) and b.attrs["alpha"] == 1.0
+    with pytest.raises(ConstraintError) as info:
+        bind(op, {"x": x, "layout": "N", "lengths": np.array([1], np.int32)})
+    assert str(info.value) == "tiny: lengths must be None when layout == 'N', got a tensor of shape [1]"
+    with pytest.raises(ConstraintError) as info:
+        bind(op, {"x": np.zeros((2, 8), np.float16), "lengths": np.array([1, 9], np.int32)})
+    assert str(info.value) == "tiny: lengths must be at most N, got N=8, lengths=[1, 9] (shape [2, 8])"
+    with pytest.raises(ConstraintError) as info:
+        bind(op, {"x": np.zeros((5000,), np.float16), "layout": "N", "mode": 7, "alpha": "x"})
+    assert str(info.value) == ("tiny: alpha must be a float, got 'x' (str)\n"
+                               "tiny: mode must be in [0, 3], got 7")
