@@ -1,0 +1,68 @@
+"""Fixtures for the CPU twin's tests.
+
+``twin`` (session scope) is a ``TwinBuilder`` from ``tests/twin/harness/build.py``: it compiles a C++
+program against the twin and runs it.
+
+    def test_something(twin):
+        res = twin.run("tests/twin/cpp/core_copy.cpp", args=["pad_layout"])
+        assert res.returncode == 0, res.output
+        # res.stdout, res.stderr, res.returncode, res.binary
+
+* ``source`` is a repository-relative (or absolute) path to a ``.cpp`` file, or the C++ text itself.
+  Files are compiled from the repository root under their relative path, so the twin's error
+  messages read ``tests/twin/cpp/<file>.cpp:<line>: <api>: <rule>: <detail>``.
+* Flags: ``g++ -std=c++17 -O1 -pthread -I ascendc/twin/include`` plus ``extra_flags``.
+* Binaries are cached for the session in a temp dir, keyed by a hash of the source, the flags and
+  every header under ``ascendc/twin/include``; a program is compiled once however many tests run it.
+  Batch many checks into one program and select them with ``args`` (each compile costs seconds).
+* ``twin.compile(source)`` returns a ``CompileResult(ok, binary, output)`` without raising, for
+  tests that expect a compile error (static_assert); ``twin.build`` raises ``TwinCompileError``.
+* A failing kernel launched with ``ICPU_RUN_KF`` exits with code 2 (3 for a deadlock) after printing
+  the twin's error to stderr.
+
+``line_of_cpp(path, marker)`` returns the 1-based line holding ``marker`` in a C++ source, to assert
+on the ``file:line`` of an error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _load_harness():
+    name = "dsaops_twin_harness_build"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "harness" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_harness = _load_harness()
+REPO = _harness.REPO
+TwinBuilder = _harness.TwinBuilder
+TwinCompileError = _harness.TwinCompileError
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory) -> TwinBuilder:
+    return TwinBuilder(tmp_path_factory.mktemp("twin_bin"))
+
+
+def _line_of_cpp(path: str, marker: str) -> int:
+    text = (REPO / path).read_text()
+    for number, line in enumerate(text.splitlines(), 1):
+        if marker in line:
+            return number
+    raise AssertionError(f"{marker!r} not found in {path}")
+
+
+@pytest.fixture(scope="session")
+def line_of_cpp():
+    return _line_of_cpp
