@@ -199,8 +199,10 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
     twin::vec::cast_static_check<T, U>();
     twin::vec::check_cast_mode<T, U>(loc, roundMode);
     RoundMode m = roundMode;
-    twin::vec::unary_run(loc, "Cast", twin::VecClass::CAST, dst, src,
-                         twin::vec::plan_count(count, twin::vec::cast_epr<T, U>()), twin::vec::default_unary(),
+    constexpr uint32_t per = twin::vec::cast_epr<T, U>();
+    // Contiguous elements: each operand's repeat covers `per` elements of its own size.
+    UnaryRepeatParams p(1, 1, uint8_t(per * sizeof(T) / 32), uint8_t(per * sizeof(U) / 32));
+    twin::vec::unary_run(loc, "Cast", twin::VecClass::CAST, dst, src, twin::vec::plan_count(count, per), p,
                          [m](U x) { return twin::vec::convert<T, U>(x, m); });
 }
 template <class T, class U, bool isSetMask = true>
