@@ -135,17 +135,16 @@ def quant_lightning_indexer(args: dict):
 
 
 def _attend(q: np.ndarray, keys: list, values: list, scale: float) -> np.ndarray:
-    """float64 softmax attention of q [N1, D] over lists of key / value rows."""
-    if not keys:
-        return np.zeros((q.shape[0], len(values[0]) if values else 512))
+    """Softmax attention of q [N1, D] over lists of key / value rows, float64 except the one rounding
+    point OPS.md names: the (unnormalized) probabilities are rounded to bf16 before they weight V."""
     kmat, vmat = np.array(keys, dtype=np.float64), np.array(values, dtype=np.float64)
     out = np.zeros((q.shape[0], vmat.shape[1]))
     for h in range(q.shape[0]):
         logits = [scale * float(q[h] @ kmat[n]) for n in range(len(keys))]
         m = max(logits)
-        e = [np.exp(x - m) for x in logits]
+        e = [float(np.exp(x - m)) for x in logits]
         z = sum(e)
-        out[h] = sum((e[n] / z) * vmat[n] for n in range(len(keys)))
+        out[h] = sum(float(BF16(e[n])) * vmat[n] for n in range(len(keys))) / z
     return out
 
 

@@ -33,7 +33,7 @@ KNOBS = {
 def make_inputs(params: Mapping, rng: np.random.Generator) -> dict[str, object]:
     k = G.read_knobs(OP, params, KNOBS)
     b, s1, nq = k["B"], k["S1"], k["nq"]
-    lens = G.lengths(OP, rng, {**k, "q_lens": [], "sparse_mode": 3})
+    lens = G.lengths(OP, rng, {**k, "q_lens": [s1] * b, "sparse_mode": 3})  # every batch has s1 tokens
 
     def kv_rows(n):
         c, pe = G.latent_rows(rng, n)
