@@ -99,7 +99,8 @@ def _mismatches(bad: np.ndarray, a: np.ndarray, g: np.ndarray) -> tuple[Mismatch
 def _errors(a: np.ndarray, g: np.ndarray) -> tuple[float, float, np.ndarray]:
     """Max abs / rel error over elements finite in both, and the abs-error array (NaN elsewhere)."""
     both = np.isfinite(a) & np.isfinite(g)
-    diff = np.where(both, np.abs(a - g), np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(both, np.abs(a - g), np.nan)
     if not both.any():
         return 0.0, 0.0, diff
     rel = diff / np.maximum(np.abs(g), np.finfo(np.float64).tiny)
@@ -136,7 +137,8 @@ def compare_float(
     max_abs, max_rel, diff = _errors(a, g)
     # Non-finite values must agree exactly: NaN with NaN, +Inf with +Inf, -Inf with -Inf.
     nonfinite_bad = (~np.isfinite(a) | ~np.isfinite(g)) & ~((np.isnan(a) & np.isnan(g)) | (a == g))
-    close = np.isfinite(a) & np.isfinite(g) & (diff <= atol + rtol * np.abs(g))
+    with np.errstate(invalid="ignore"):
+        close = np.isfinite(a) & np.isfinite(g) & (diff <= atol + rtol * np.abs(g))
     ok = close | ((np.isnan(a) & np.isnan(g)) | (~np.isfinite(g) & (a == g)))
     bad = ~ok
     count = int(bad.sum())
