@@ -188,6 +188,7 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
                 c->memory[int(Mem::UB)].assign(soc->ub, opt.mem_fill);
             }
             c->clock = std::make_shared<Clock>(n, 0);
+            (*c->clock)[id] = 1;  // own epoch starts at 1 so other cores (knowing 0) are not ordered after it
             L.cores.push_back(std::move(c));
         }
 
