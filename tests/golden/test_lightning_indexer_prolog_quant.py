@@ -12,6 +12,7 @@ from dsaops.compare import compare_float, compare_fp16_scale, compare_int8
 from dsaops.errors import ConstraintError
 from dsaops.golden._numerics import dequant
 from dsaops.golden.lightning_indexer_prolog_quant import lightning_indexer_prolog_quant
+from dsaops.golden.lightning_indexer_prolog_quant import unconstrained as indexer_prolog_any_dims
 
 SMALL = dict(B=2, S1=2, S2=50, block_size=16, H=64, q_lora_rank=32, rope_dim=16, idx_n_heads=4, idx_head_dim=32)
 
@@ -34,7 +35,7 @@ def _refs(args, **over):
 @pytest.fixture(scope="module")
 def small():
     args = make_inputs(SMALL, np.random.default_rng(21))
-    return args, lightning_indexer_prolog_quant(**args)
+    return args, indexer_prolog_any_dims(**args)
 
 
 def test_matches_brute_force(small):
@@ -83,10 +84,10 @@ def test_rope_touches_only_the_first_rope_dims(small):
     args, _ = small
     eye = np.eye(32, dtype=ml_dtypes.bfloat16)
     a = {**args, "hadamard_q_in": eye, "hadamard_k_in": eye}
-    out = lightning_indexer_prolog_quant(**a)
+    out = indexer_prolog_any_dims(**a)
     b = {**a, "cos_idx_rope_in": np.ones_like(a["cos_idx_rope_in"]),
          "sin_idx_rope_in": np.zeros_like(a["sin_idx_rope_in"])}
-    out_id = lightning_indexer_prolog_quant(**b)  # cos 1, sin 0: RoPE is the identity
+    out_id = indexer_prolog_any_dims(**b)  # cos 1, sin 0: RoPE is the identity
     rope = a["cos_idx_rope_in"].shape[1]
     deq = dequant(out.q_int8_out, out.q_scale_out).astype(np.float64)
     deq_id = dequant(out_id.q_int8_out, out_id.q_scale_out).astype(np.float64)
@@ -129,5 +130,10 @@ def test_bad_arguments_raise_constraint_error(change, message):
     args = make_inputs(SMALL, np.random.default_rng(6))
     change(args)
     with pytest.raises(ConstraintError) as info:
-        lightning_indexer_prolog_quant(**args)
+        indexer_prolog_any_dims(**args)
     assert message in str(info.value)
+
+
+def test_public_golden_applies_the_opdef_constraints():
+    with pytest.raises(ConstraintError, match="lightning_indexer_prolog_quant: .*must be"):
+        lightning_indexer_prolog_quant(**make_inputs(SMALL, np.random.default_rng(6)))

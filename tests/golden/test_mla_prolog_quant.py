@@ -11,6 +11,7 @@ from dsaops.compare import compare_float, compare_int8
 from dsaops.errors import CaseError, ConstraintError
 from dsaops.golden._numerics import dequant_per_tile
 from dsaops.golden.mla_prolog_quant import mla_prolog_quant
+from dsaops.golden.mla_prolog_quant import unconstrained as mla_prolog_quant_any_dims
 
 SMALL = dict(B=2, S1=3, S2=40, block_size=16, extra_blocks=2, H=64, q_lora_rank=32, n_q=2,
              qk_nope_head_dim=16, rope_dim=8, kv_lora_rank=256)
@@ -23,7 +24,7 @@ def _slots(cache, index):
 @pytest.fixture(scope="module")
 def small():
     args = make_inputs(SMALL, np.random.default_rng(11))
-    return args, mla_prolog_quant(**args)
+    return args, mla_prolog_quant_any_dims(**args)
 
 
 def test_matches_brute_force(small):
@@ -74,7 +75,7 @@ def test_untouched_cache_slots_keep_their_bytes(small):
 def test_inputs_are_not_modified():
     args = make_inputs(SMALL, np.random.default_rng(12))
     copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-    mla_prolog_quant(**args)
+    mla_prolog_quant_any_dims(**args)
     for k, v in args.items():
         if isinstance(v, np.ndarray):
             assert v.tobytes() == copies[k].tobytes(), k
@@ -118,8 +119,18 @@ def test_bad_arguments_raise_constraint_error(change, message):
     args = make_inputs(SMALL, np.random.default_rng(5))
     change(args)
     with pytest.raises(ConstraintError) as info:
-        mla_prolog_quant(**args)
+        mla_prolog_quant_any_dims(**args)
     assert message in str(info.value)
+
+
+def test_public_golden_applies_the_opdef_constraints():
+    args = make_inputs(SMALL, np.random.default_rng(5))
+    with pytest.raises(ConstraintError, match="mla_prolog_quant: .*must be"):
+        mla_prolog_quant(**args)
+    args = make_inputs(dict(B=1, S1=1, S2=10), np.random.default_rng(5))
+    args["cache_index"] = args["cache_index"] + 10_000
+    with pytest.raises(ConstraintError, match="cache_index"):
+        mla_prolog_quant(**args)
 
 
 def test_generator_rejects_unknown_and_bad_knobs():

@@ -11,6 +11,7 @@ from dsaops.compare import compare_float
 from dsaops.errors import ConstraintError
 from dsaops.golden.lightning_indexer import lightning_indexer
 from dsaops.golden.sparse_attention import DEFAULT_SOFTMAX_SCALE, sparse_attention
+from dsaops.golden.sparse_attention import unconstrained as sparse_attention_any_dims
 from dsaops.golden.sparse_flash_attention import sparse_flash_attention
 
 SMALL = dict(B=2, S1=2, S2=45, block_size=16, extra_blocks=3, H=64, q_lora_rank=32, n_q=4)
@@ -151,5 +152,12 @@ def test_bad_arguments_raise_constraint_error(change, message):
     args = make_inputs({**SMALL, "sparse_count": 8}, np.random.default_rng(45))
     change(args)
     with pytest.raises(ConstraintError) as info:
-        sparse_attention(**args)
+        sparse_attention_any_dims(**args)
     assert message in str(info.value)
+
+
+def test_public_golden_applies_the_opdef_constraints():
+    args = make_inputs({**SMALL, "sparse_count": 8}, np.random.default_rng(46))
+    args["act_seqs"] = np.array([45, 40, 30], np.int32)
+    with pytest.raises(ConstraintError, match="sparse_attention: "):
+        sparse_attention(**args)

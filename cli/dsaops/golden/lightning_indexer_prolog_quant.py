@@ -17,6 +17,7 @@ import ml_dtypes
 import numpy as np
 
 from dsaops.golden import _prolog as P
+from dsaops.validate import bind
 
 BF16 = ml_dtypes.bfloat16
 
@@ -125,6 +126,37 @@ def lightning_indexer_prolog_quant(
     layout_query="TND",
     layout_key="PA_BSND",
 ) -> LightningIndexerPrologQuantOutputs:
+    args = dict(locals())
+    bind("lightning_indexer_prolog_quant", args)
+    return unconstrained(**args)
+
+
+def unconstrained(
+    x_in,
+    q_norm_in,
+    q_norm_scale_in,
+    w_qb_in,
+    w_qb_scale_in,
+    wk_in,
+    w_proj_in,
+    ln_gamma_k_in,
+    ln_beta_k_in,
+    cos_idx_rope_in,
+    sin_idx_rope_in,
+    hadamard_q_in,
+    hadamard_k_in,
+    k_int8_in,
+    k_scale_in,
+    k_cache_index_in,
+    *,
+    layernorm_epsilon_k,
+    layout_query="TND",
+    layout_key="PA_BSND",
+) -> LightningIndexerPrologQuantOutputs:
+    """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
+
+    ``lightning_indexer_prolog_quant`` is this plus ``dsaops.validate.bind``; tests at reduced dims call this directly.
+    """
     r = P.ShapeReader("lightning_indexer_prolog_quant")
     shapes = check_indexer_args(
         r, x_in, w_qb_in, wk_in, w_proj_in, ln_gamma_k_in, ln_beta_k_in, cos_idx_rope_in, sin_idx_rope_in,

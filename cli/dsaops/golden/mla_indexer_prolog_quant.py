@@ -15,6 +15,7 @@ import numpy as np
 import importlib
 
 from dsaops.golden import _prolog as P
+from dsaops.validate import bind
 from dsaops.golden._numerics import KV_TILE
 
 # import_module, not "from dsaops.golden import ...": the package resolves op names to functions.
@@ -97,6 +98,48 @@ def mla_indexer_prolog_quant(
     ip_layout_query="TND",
     ip_layout_key="PA_BSND",
 ) -> MlaIndexerPrologQuantOutputs:
+    args = dict(locals())
+    bind("mla_indexer_prolog_quant", args)
+    return unconstrained(**args)
+
+
+def unconstrained(
+    token_x,
+    mla_w_dq,
+    mla_w_uq_qr,
+    mla_dequant_scale,
+    mla_w_uk,
+    mla_w_dkv_kr,
+    mla_gamma_cq,
+    mla_gamma_ckv,
+    cos,
+    sin,
+    cache_index,
+    mla_kv_cache,
+    mla_kr_cache,
+    mla_k_scale_cache,
+    ip_w_qb_in,
+    ip_w_qb_scale_in,
+    ip_wk_in,
+    ip_w_proj_in,
+    ip_ln_gamma_k_in,
+    ip_ln_beta_k_in,
+    ip_hadamard_q_in,
+    ip_hadamard_k_in,
+    ip_k_cache,
+    ip_k_cache_scale,
+    *,
+    mla_epsilon_cq=1e-05,
+    mla_epsilon_ckv=1e-05,
+    mla_cache_mode="PA_BSND",
+    ip_layernorm_epsilon_k,
+    ip_layout_query="TND",
+    ip_layout_key="PA_BSND",
+) -> MlaIndexerPrologQuantOutputs:
+    """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
+
+    ``mla_indexer_prolog_quant`` is this plus ``dsaops.validate.bind``; tests at reduced dims call this directly.
+    """
     r = P.ShapeReader("mla_indexer_prolog_quant")
     mla_shapes = _mla.check_mla_args(
         r, token_x, mla_w_dq, mla_w_uq_qr, mla_w_uk, mla_w_dkv_kr, mla_gamma_cq, mla_gamma_ckv, cos, sin,

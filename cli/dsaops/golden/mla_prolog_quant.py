@@ -13,6 +13,7 @@ import ml_dtypes
 import numpy as np
 
 from dsaops.golden import _prolog as P
+from dsaops.validate import bind
 from dsaops.golden._numerics import KV_TILE
 
 BF16 = ml_dtypes.bfloat16
@@ -109,6 +110,35 @@ def mla_prolog_quant(
     epsilon_ckv=1e-05,
     cache_mode="PA_BSND",
 ) -> MlaPrologQuantOutputs:
+    args = dict(locals())
+    bind("mla_prolog_quant", args)
+    return unconstrained(**args)
+
+
+def unconstrained(
+    token_x,
+    w_dq,
+    w_uq_qr,
+    dequant_scale,
+    w_uk,
+    w_dkv_kr,
+    gamma_cq,
+    gamma_ckv,
+    cos,
+    sin,
+    cache_index,
+    kv_cache,
+    kr_cache,
+    k_scale_cache,
+    *,
+    epsilon_cq=1e-05,
+    epsilon_ckv=1e-05,
+    cache_mode="PA_BSND",
+) -> MlaPrologQuantOutputs:
+    """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
+
+    ``mla_prolog_quant`` is this plus ``dsaops.validate.bind``; tests at reduced dims call this directly.
+    """
     r = P.ShapeReader("mla_prolog_quant")
     shapes = check_mla_args(
         r, token_x, w_dq, w_uq_qr, w_uk, w_dkv_kr, gamma_cq, gamma_ckv, cos, sin, cache_index, kv_cache, kr_cache,

@@ -20,6 +20,7 @@ import ml_dtypes
 import numpy as np
 
 from dsaops.golden import _prolog as P
+from dsaops.validate import bind
 
 BF16 = ml_dtypes.bfloat16
 
@@ -75,6 +76,43 @@ def sparse_attention(
     softmax_scale=DEFAULT_SOFTMAX_SCALE,
     sparse_count=2048,
 ) -> np.ndarray:
+    args = dict(locals())
+    bind("sparse_attention", args)
+    return unconstrained(**args)
+
+
+def unconstrained(
+    x,
+    w_dq,
+    w_uq_qr,
+    w_uk,
+    w_dkv_kr,
+    gamma_cq,
+    gamma_ckv,
+    sin,
+    cos,
+    cache_index,
+    kv_cache,
+    kr_cache,
+    block_table,
+    act_seqs,
+    w_idx_qb,
+    w_idx_k,
+    w_idx_proj,
+    in_gamma_k,
+    in_beta_k,
+    index_k_cache,
+    *,
+    epsilon_cq=1e-05,
+    epsilon_ckv=1e-05,
+    layernorm_epsilon_k=1e-06,
+    softmax_scale=DEFAULT_SOFTMAX_SCALE,
+    sparse_count=2048,
+) -> np.ndarray:
+    """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
+
+    ``sparse_attention`` is this plus ``dsaops.validate.bind``; tests at reduced dims call this directly.
+    """
     r = P.ShapeReader("sparse_attention")
     mla_module = importlib.import_module("dsaops.golden.mla_prolog_quant")
     mla_shapes = mla_module.check_mla_args(
