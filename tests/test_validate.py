@@ -112,3 +112,28 @@ def test_tiny_opdef_binding(opdef_dir, tiny_text):
         bind(op, {"x": np.zeros((5000,), np.float16), "layout": "N", "mode": 7, "alpha": "x"})
     assert str(info.value) == ("tiny: alpha must be a float, got 'x' (str)\n"
                                "tiny: mode must be in [0, 3], got 7")
+
+
+def test_float_values_are_not_truncated():
+    from dsaops import cases
+    from dsaops.opdef import load_opdefs
+    case = load_opdefs()["quant_lightning_indexer"].cases["smoke"][0]
+    args = cases.generate("quant_lightning_indexer", case.params, 1)
+    bind("quant_lightning_indexer", args)
+    scale = args["query_dequant_scale"].copy()
+    scale.reshape(-1)[0] = -0.5
+    with pytest.raises(ConstraintError) as info:
+        bind("quant_lightning_indexer", {**args, "query_dequant_scale": scale})
+    assert "query_dequant_scale" in str(info.value) and "-0.5" in str(info.value)
+
+
+def test_derived_dim_constraint_message(opdef_dir, tiny_text):
+    text = tiny_text.replace("dims:\n", "derived_dims:\n  H: N // 2\ndims:\n  H: half length\n")
+    text = text.replace("      N: [N]\nattrs", "      N: [H]\nattrs").replace("check: N <= 4096", "check: H <= 1000")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    op = load_opdefs(opdef_dir)["tiny"]
+    b = bind(op, {"x": np.zeros((12,), np.float16), "layout": "N"})
+    assert b.dims["H"] == 6 and b.output_shape("y") == (6,)
+    with pytest.raises(ConstraintError) as info:
+        bind(op, {"x": np.zeros((4000,), np.float16), "layout": "N"})
+    assert str(info.value) == "tiny: H must be at most 1000, got 2000"

@@ -252,11 +252,15 @@ def _functions(binding: Binding) -> dict:
 
     def min_value(name):
         values = _tensor_values(binding, name)
-        return int(values.min()) if values.size else 0
+        if values.size == 0:
+            raise _Unbound(name)
+        return values.astype(np.float64).min().item() if values.dtype.kind == "f" else int(values.min())
 
     def max_value(name):
         values = _tensor_values(binding, name)
-        return int(values.max()) if values.size else 0
+        if values.size == 0:
+            raise _Unbound(name)
+        return values.astype(np.float64).max().item() if values.dtype.kind == "f" else int(values.max())
 
     def nondecreasing(name):
         values = _tensor_values(binding, name).reshape(-1).astype(np.int64)
@@ -312,7 +316,7 @@ def _check_constraint(binding: Binding, c: Constraint) -> str | None:
     dim_names = [n for n in names if n in binding.dims]
     if c.message is None and simple is not None and simple[0] in (binding.dims.keys() | binding.attrs.keys()):
         subject = simple[0]
-        if subject in binding.dims:
+        if subject in binding.dim_source:
             tensor, _ = binding.dim_source[subject]
             subject = f"{tensor} {subject}"
         value = binding.dims.get(simple[0], binding.attrs.get(simple[0]))
@@ -324,7 +328,7 @@ def _check_constraint(binding: Binding, c: Constraint) -> str | None:
             if binding.tensors.get(t) is not None:
                 shown.append(f"{t}={_show_values(binding.tensors[t])}")
         text = f"{op.name}: {what}{cond}" + (f", got {', '.join(shown)}" if shown else "")
-    if len(dim_names) == 1:
+    if len(dim_names) == 1 and dim_names[0] in binding.dim_source:  # derived dims have no source tensor
         tensor, _ = binding.dim_source[dim_names[0]]
         text += f" (shape {_fmt_shape(np.shape(binding.tensors[tensor]))})"
     return text
