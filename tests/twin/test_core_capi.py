@@ -1,0 +1,41 @@
+"""The C ABI (twin/capi.h) read from Python with ctypes."""
+
+from __future__ import annotations
+
+import ctypes
+
+SRC = "tests/twin/cpp/core_capi.cpp"
+
+
+def test_capi_counters_and_errors(twin, line_of_cpp):
+    lib = ctypes.CDLL(str(twin.build(SRC, extra_flags=("-shared", "-fPIC"))))
+    lib.twin_counter_name.restype = ctypes.c_char_p
+    lib.twin_last_error.restype = ctypes.c_char_p
+    lib.twin_soc_name.restype = ctypes.c_char_p
+
+    assert lib.run_copy(3, 0) == 0
+    assert lib.twin_last_ok() == 1
+    assert lib.twin_core_count() == 3
+    n = lib.twin_counter_count()
+    names = [lib.twin_counter_name(i).decode() for i in range(n)]
+    assert names[0] == "bytes.GM_UB" and "queue_ops" in names and lib.twin_counter_name(n) is None
+    buf = (ctypes.c_uint64 * n)()
+    assert lib.twin_core_counters(2, buf, n) == n
+    assert buf[names.index("bytes.GM_UB")] == 256
+    assert lib.twin_total_counters(buf, n) == n
+    assert buf[names.index("bytes.GM_UB")] == 3 * 256
+    is_aic, blk, sub = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    assert lib.twin_core_info(1, ctypes.byref(is_aic), ctypes.byref(blk), ctypes.byref(sub)) == 0
+    assert (is_aic.value, blk.value, sub.value) == (0, 1, 0)
+    assert lib.twin_core_info(3, None, None, None) == -1
+
+    assert lib.run_copy(2, 1) == 1
+    assert lib.twin_last_ok() == 0
+    err = lib.twin_last_error().decode()
+    assert f"{SRC}:{line_of_cpp(SRC, '@rule:capi_fail')}: DataCopy: count * sizeof(T) must be a multiple of 32" in err
+
+    names = [lib.twin_soc_name(i).decode() for i in range(lib.twin_soc_count())]
+    assert "ascend910b3" in names
+    aic, aiv, mhz = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    assert lib.twin_soc_info(b"ascend910b4", ctypes.byref(aic), ctypes.byref(aiv), ctypes.byref(mhz)) == 0
+    assert (aic.value, aiv.value, mhz.value) == (20, 40, 1500)
