@@ -1,22 +1,17 @@
 """Twin compute APIs against numpy: vector ops, Cast rounding, reductions, compare/select/gather,
 Sort32 + MrgSort, the cube path (L1 -> L0 -> Mmad -> Fixpipe NZ2ND), and one broken call per strict rule."""
-import pathlib
 import subprocess
 
 import ml_dtypes
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SRC = ROOT / "tests/twin/cpp/ops_vec/ops_vec.cpp"
+SRC = "tests/twin/cpp/ops_vec/ops_vec.cpp"
 
 
 @pytest.fixture(scope="module")
-def exe(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ops_vec") / "ops_vec"
-    subprocess.run(["g++", "-std=c++17", "-O1", "-I", str(ROOT / "ascendc/twin/include"), "-pthread",
-                    str(SRC), "-o", str(out)], check=True)
-    return out
+def exe(twin):
+    return twin.build(SRC)
 
 
 @pytest.fixture(scope="module")
