@@ -246,16 +246,8 @@ def sparse_flash_attention_quant(args: dict) -> np.ndarray:
 
 # ------------------------------------------------------------------------- catalogs
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
-
-
 def catalog(op: str, tier: str) -> list[dict]:
-    """The op's case catalog tier (``opdefs/cases/<op>.yaml``, or the ``cases:`` section of its opdef)."""
-    import yaml
+    """The op's case catalog tier, from the ``cases:`` section of its opdef."""
+    from dsaops.opdef import load_opdefs
 
-    for path in (REPO / "opdefs" / "cases" / f"{op}.yaml", REPO / "opdefs" / f"{op}.yaml"):
-        if path.exists():
-            doc = yaml.safe_load(path.read_text())
-            if "cases" in doc:
-                return list(doc["cases"][tier])
-    raise FileNotFoundError(f"no case catalog for {op}")
+    return [{"id": c.id, "params": dict(c.params)} for c in load_opdefs()[op].cases[tier]]
