@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__, resources
-from .errors import EXIT_CODES, DsaopsError, NotAvailable, OutOfDate
+from .errors import EXIT_CODES, DsaopsError, NotAvailable, OutOfDate, UsageError
 
 
 class Context:
@@ -128,6 +128,31 @@ def gen(obj: Context, patterns, out, check_only, vendor, quiet):
     changed = [a for a in actions if a.kind != "identical"]
     if check_only and changed:
         raise OutOfDate(f"{len(changed)} generated file(s) in {out} are out of date; run dsaops gen --out {out}")
+
+
+@main.command("golden")
+@click.option("--ops", "patterns", metavar="GLOB", help="Comma-separated op name globs (default: all).")
+@click.option("--cases", "tier", type=click.Choice(["smoke", "full"]), default="smoke", show_default=True,
+              help="Which case catalog to run.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Export each case's inputs and expected outputs here (default: only run and time them).")
+@click.pass_obj
+def golden_cmd(obj: Context, patterns, tier, out):
+    """Run the golden references on the case catalogs; optionally export the cases."""
+    from .golden_export import export_case, run_case
+
+    ops = obj.ops().select(patterns)
+    plan = [(op, case) for op in ops for case in op.cases.get(tier, ())]
+    if not plan:
+        raise UsageError(f"no {tier} cases for --ops {patterns or '*'}")
+    click.echo(f"{len(plan)} {tier} case(s) of {len(ops)} op(s)")
+    total = 0.0
+    for op, case in plan:
+        result = run_case(op, case)
+        total += result.seconds
+        where = f"  -> {export_case(op, result, case, out)}" if out is not None else ""
+        click.echo(f"{result.seconds:9.3f} s  {case.ident}{where}")
+    click.echo(f"{total:9.3f} s  golden time in total")
 
 
 @main.command()
