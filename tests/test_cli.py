@@ -94,3 +94,13 @@ def test_exit_codes_are_distinct_per_error_class():
     codes = [c.exit_code for c in classes]
     assert len(set(codes)) == len(codes)
     assert all(code in EXIT_CODES for code in codes)
+
+
+def test_golden_runs_and_exports_a_catalog(tmp_path):
+    r = run("golden", "--ops", "lightning_indexer", "--cases", "smoke", "--out", "exp", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].endswith("smoke case(s) of 1 op(s)")
+    assert "lightning_indexer/bsnd_causal_b2" in r.stdout
+    assert (tmp_path / "exp" / "lightning_indexer" / "bsnd_causal_b2" / "manifest.json").is_file()
+    r = run("golden", "--ops", "no_such_op", cwd=tmp_path)
+    assert r.returncode == 2
