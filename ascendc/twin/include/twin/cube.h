@@ -1,4 +1,4 @@
-// Cube path: LoadData (2D) L1 -> L0A/L0B, Mmad, Fixpipe L0C -> GM/L1 with NZ->ND, quant and ReLU,
+// Cube path: LoadData (2D, Load3Dv2) and LoadDataWithTranspose L1 -> L0A/L0B, Mmad, Fixpipe L0C -> GM/L1 with NZ->ND, quant and ReLU,
 // SetFixpipePreQuantFlag. Data sit in the real fractal layouts inside the core's L0 byte arrays:
 // A (L0A) Zz with 16 x (32 B / sizeof) fractals, B (L0B) Zn with (32 B / sizeof) x 16 fractals stored
 // column by column, C (L0C) Nz with 16 x 16 fractals, fractal columns one after another.
@@ -105,6 +105,253 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         }
     }
     twin::counters().bytes[dm == twin::Mem::L0A ? twin::Path::L1_L0A : twin::Path::L1_L0B] += R * 512;
+}
+
+// ---- Load3Dv2: img2col load L1 -> L0A (the matmul case) ----
+// The L1 source is a feature map in NC1HWC0 order (C0 = 32 B / sizeof(T)): element (c, h, w) at
+// ((c / C0) * l1H + h) * l1W * C0 + w * C0 + c % C0, which is exactly the NZ layout Nd2Nz writes for an
+// (l1H * l1W) x channelSize matrix. With a 1 x 1 filter, stride 1, dilation 1 and no padding the img2col
+// matrix is M = l1H * l1W rows (h * l1W + w) by K = channelSize columns; the load moves its window
+// rows [mStartPt, mStartPt + mExtension) x columns [kStartPt, kStartPt + kExtension) to L0A in Zz
+// layout (16 x C0 fractals, the fractals of one row band side by side). enTranspose (half only, as
+// documented) writes the transposed window instead: kExtension rows by mExtension columns, Zz.
+constexpr int32_t PAD_SIZE = 4;
+
+struct IsResetLoad3dConfig {
+    bool isSetFMatrix = true;
+    bool isSetPadding = true;
+};
+constexpr IsResetLoad3dConfig IS_RESER_LOAD3D_DEFAULT_CONFIG = {true, true};
+
+enum class FmatrixMode : uint8_t { FMATRIX_LEFT = 0, FMATRIX_RIGHT = 1 };
+
+template <class T> struct LoadData3DParamsV2 {
+    LoadData3DParamsV2() {}
+    LoadData3DParamsV2(const uint8_t padListIn[PAD_SIZE], uint16_t l1HIn, uint16_t l1WIn, uint16_t channelSizeIn,
+                       uint16_t kExtensionIn, uint16_t mExtensionIn, uint16_t kStartPtIn, uint16_t mStartPtIn,
+                       uint8_t strideWIn, uint8_t strideHIn, uint8_t filterWIn, uint8_t filterHIn,
+                       uint8_t dilationFilterWIn, uint8_t dilationFilterHIn, bool enTransposeIn, bool enSmallKIn,
+                       T padValueIn)
+        : l1H(l1HIn), l1W(l1WIn), channelSize(channelSizeIn), kExtension(kExtensionIn), mExtension(mExtensionIn),
+          kStartPt(kStartPtIn), mStartPt(mStartPtIn), strideW(strideWIn), strideH(strideHIn), filterW(filterWIn),
+          filterH(filterHIn), dilationFilterW(dilationFilterWIn), dilationFilterH(dilationFilterHIn),
+          enTranspose(enTransposeIn), enSmallK(enSmallKIn), padValue(padValueIn) {
+        for (int i = 0; i < PAD_SIZE; ++i) padList[i] = padListIn[i];
+    }
+    uint8_t padList[PAD_SIZE] = {0, 0, 0, 0};
+    uint16_t l1H = 0;
+    uint16_t l1W = 0;
+    uint16_t channelSize = 0;
+    uint16_t kExtension = 0;
+    uint16_t mExtension = 0;
+    uint16_t kStartPt = 0;
+    uint16_t mStartPt = 0;
+    uint8_t strideW = 1;
+    uint8_t strideH = 1;
+    uint8_t filterW = 1;
+    uint8_t filterH = 1;
+    uint8_t dilationFilterW = 1;
+    uint8_t dilationFilterH = 1;
+    bool enTranspose = false;
+    bool enSmallK = false;
+    T padValue = T(0);
+    bool filterSizeW = false;
+    bool filterSizeH = false;
+    bool fMatrixCtrl = false;
+};
+
+}  // namespace AscendC
+
+namespace twin {
+namespace cube {
+// FeatureMap description set by SetFmatrix (used when a Load3D's isSetFMatrix is false), per core.
+struct Fmatrix {
+    const void* owner = nullptr;  // the CoreCtx it belongs to (state resets for a new core)
+    bool set[2] = {false, false};
+    uint16_t l1H[2] = {0, 0}, l1W[2] = {0, 0};
+    uint8_t pad[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+};
+inline Fmatrix& fmatrix() {
+    static thread_local Fmatrix f;
+    if (f.owner != &core()) {
+        f = Fmatrix();
+        f.owner = &core();
+    }
+    return f;
+}
+}  // namespace cube
+}  // namespace twin
+
+namespace AscendC {
+
+inline void SetFmatrix(uint16_t l1H, uint16_t l1W, const uint8_t padList[PAD_SIZE], const FmatrixMode& fmatrixMode) {
+    auto& f = twin::cube::fmatrix();
+    int i = fmatrixMode == FmatrixMode::FMATRIX_RIGHT ? 1 : 0;
+    f.set[i] = true;
+    f.l1H[i] = l1H;
+    f.l1W[i] = l1W;
+    for (int j = 0; j < PAD_SIZE; ++j) f.pad[i][j] = padList[j];
+}
+// The twin models no padding, so the pad value is accepted and unused.
+template <class T> inline void SetLoadDataPaddingValue(const T padValue) { (void)padValue; }
+
+template <class T, const IsResetLoad3dConfig& defaultConfig = IS_RESER_LOAD3D_DEFAULT_CONFIG, class U = T,
+          std::enable_if_t<std::is_same_v<T, U>, bool> = true>
+inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData3DParamsV2<U>& p,
+                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t, float, int32_t, uint32_t>(),
+                  "LoadData (Load3Dv2): A1/A2 dtypes on A2/A3 are int8_t/uint8_t/half/bfloat16_t/float/int32_t/uint32_t");
+    const char* api = "LoadData(Load3Dv2)";
+    if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
+    if (src.twin_mem() != twin::Mem::L1)
+        twin::fail(loc, api, "3D load source must be in L1 (A1/B1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
+    if (dst.twin_mem() == twin::Mem::L0B)
+        twin::fail(loc, api, "Load3Dv2 into L0B (B2) is not modelled by the twin", "use LoadData2D or LoadDataWithTranspose for B");
+    if (dst.twin_mem() != twin::Mem::L0A)
+        twin::fail(loc, api, "3D load destination must be L0A (A2)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
+    twin::check_align(loc, api, "dst", twin::Mem::L0A, dst.twin_offset(), 512);
+    twin::check_align(loc, api, "src", twin::Mem::L1, src.twin_offset(), 32);
+    uint32_t l1H = p.l1H, l1W = p.l1W;
+    const uint8_t* pad = p.padList;
+    if constexpr (!defaultConfig.isSetFMatrix) {
+        auto& f = twin::cube::fmatrix();
+        int i = p.fMatrixCtrl ? 1 : 0;
+        if (!f.set[i])
+            twin::fail(loc, api, "isSetFMatrix = false needs an earlier SetFmatrix",
+                       i ? "no FMATRIX_RIGHT description was set" : "no FMATRIX_LEFT description was set");
+        l1H = f.l1H[i];
+        l1W = f.l1W[i];
+        pad = f.pad[i];
+    }
+    if (p.fMatrixCtrl)
+        twin::fail(loc, api, "fMatrixCtrl must be false (the only documented setting)", "fMatrixCtrl = true");
+    if (p.enSmallK) twin::fail(loc, api, "enSmallK is no longer supported (documented)", "enSmallK = true");
+    if (p.filterSizeW || p.filterSizeH)
+        twin::fail(loc, api, "filterSizeW/filterSizeH are not modelled by the twin (matmul loads use a 1 x 1 filter)",
+                   twin::strf("filterSizeW = %d, filterSizeH = %d", int(p.filterSizeW), int(p.filterSizeH)));
+    if (p.strideW != 1 || p.strideH != 1 || p.filterW != 1 || p.filterH != 1 || p.dilationFilterW != 1 || p.dilationFilterH != 1)
+        twin::fail(loc, api, "only stride 1, filter 1 x 1, dilation 1 (the matmul case) are modelled by the twin",
+                   twin::strf("strideW/H = %u/%u, filterW/H = %u/%u, dilationFilterW/H = %u/%u", p.strideW, p.strideH,
+                              p.filterW, p.filterH, p.dilationFilterW, p.dilationFilterH));
+    if (pad[0] || pad[1] || pad[2] || pad[3])
+        twin::fail(loc, api, "padding is not modelled by the twin (padList must be all 0)",
+                   twin::strf("padList = {%u, %u, %u, %u}", pad[0], pad[1], pad[2], pad[3]));
+    if (p.enTranspose && !std::is_same_v<T, half>)
+        twin::fail(loc, api, "enTranspose is documented for half only (dst A2)",
+                   twin::strf("dtype %s", twin::dtype_name(twin::dtype_of<T>())));
+    if (l1H < 1 || l1H > 32767 || l1W < 1 || l1W > 32767)
+        twin::fail(loc, api, "l1H and l1W must be in [1, 32767]", twin::strf("l1H = %u, l1W = %u", l1H, l1W));
+    constexpr uint32_t C0 = 32 / sizeof(T);
+    if (p.channelSize < 1 || p.channelSize % C0 != 0)
+        twin::fail(loc, api, twin::strf("channelSize must be a multiple of C0 = %u (the 4/8/16-channel packings are not modelled)", C0),
+                   twin::strf("channelSize = %u", p.channelSize));
+    if (p.kExtension < 1 || p.mExtension < 1)
+        twin::fail(loc, api, "kExtension and mExtension must be >= 1",
+                   twin::strf("kExtension = %u, mExtension = %u", p.kExtension, p.mExtension));
+    const uint64_t M = uint64_t(l1H) * l1W, K = p.channelSize;
+    const uint64_t m0 = p.mStartPt, k0 = p.kStartPt, mE = p.mExtension, kE = p.kExtension;
+    if (m0 + mE > M)
+        twin::fail(loc, api, "the m window must lie inside the l1H * l1W img2col rows",
+                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+    if (k0 + kE > K)
+        twin::fail(loc, api, "the k window must lie inside channelSize",
+                   twin::strf("kStartPt = %u, kExtension = %u, channelSize = %u", p.kStartPt, p.kExtension, p.channelSize));
+    if (k0 % C0 != 0)
+        twin::fail(loc, api, twin::strf("kStartPt must be a multiple of %u for this dtype", C0), twin::strf("kStartPt = %u", p.kStartPt));
+    // Documented: the extents (and mStartPt) need the fractal multiple unless the window covers the
+    // last (bottom / rightmost) fractal of the img2col matrix.
+    const bool m_last = (m0 + mE + 15) / 16 * 16 >= M, k_last = (k0 + kE + C0 - 1) / C0 * C0 >= K;
+    if (!k_last && kE % C0 != 0)
+        twin::fail(loc, api, twin::strf("kExtension must be a multiple of %u unless the window covers the last column fractal", C0),
+                   twin::strf("kExtension = %u, kStartPt = %u, channelSize = %u", p.kExtension, p.kStartPt, p.channelSize));
+    if (!m_last && (mE % 16 != 0 || m0 % 16 != 0))
+        twin::fail(loc, api, "mStartPt and mExtension must be multiples of 16 unless the window covers the last row fractal",
+                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+    const uint64_t kLast = k0 + kE - 1, mLast = m0 + mE - 1;
+    src.twin_check_bytes(loc, api, "src", ((kLast / C0) * M + mLast) * 32 + 32);
+    const uint64_t rows = p.enTranspose ? kE : mE, cols = p.enTranspose ? mE : kE;
+    constexpr uint32_t FC = 512 / 16 / sizeof(T);  // dst fractal columns (16 rows x FC)
+    const uint64_t R1 = (rows + 15) / 16, C1 = (cols + FC - 1) / FC;
+    dst.twin_check_bytes(loc, api, "dst", R1 * C1 * 512);
+    const T* s = src.twin_ptr();
+    T* d = dst.twin_ptr();
+    for (uint64_t i = 0; i < mE; ++i)
+        for (uint64_t j = 0; j < kE; ++j) {
+            uint64_t m = m0 + i, k = k0 + j;
+            T v = s[((k / C0) * M + m) * C0 + k % C0];
+            uint64_t r = p.enTranspose ? j : i, c = p.enTranspose ? i : j;
+            d[((r / 16) * C1 + c / FC) * (512 / sizeof(T)) + (r % 16) * FC + c % FC] = v;
+        }
+    twin::counters().bytes[twin::Path::L1_L0A] += R1 * C1 * 512;
+}
+
+// ---- LoadDataWithTranspose: 2D load with a transpose of square blocks, L1 -> L0A/L0B ----
+// int8: each repeat merges two consecutive 16 x 32 fractals into a 32 x 32 square, transposes it and
+// writes the two halves as 16 x 32 fractals at (1 + dstFracGap) * 512 B apart; half/bfloat16: each repeat
+// transposes one 16 x 16 fractal. Repeat r reads square (startIndex + r * srcStride) and writes from
+// r * (1 + dstGap) * 512 B.
+struct LoadData2dTransposeParams {
+    LoadData2dTransposeParams() {}
+    LoadData2dTransposeParams(uint16_t startIndexIn, uint8_t repeatTimesIn, uint16_t srcStrideIn, uint16_t dstGapIn,
+                              uint16_t dstFracGapIn)
+        : startIndex(startIndexIn), repeatTimes(repeatTimesIn), srcStride(srcStrideIn), dstGap(dstGapIn),
+          dstFracGap(dstFracGapIn) {}
+    LoadData2dTransposeParams(uint16_t startIndexIn, uint8_t repeatTimesIn, uint16_t srcStrideIn, uint16_t dstGapIn,
+                              uint16_t dstFracGapIn, uint8_t addrModeIn)
+        : startIndex(startIndexIn), repeatTimes(repeatTimesIn), srcStride(srcStrideIn), dstGap(dstGapIn),
+          dstFracGap(dstFracGapIn), addrMode(addrModeIn) {}
+    uint16_t startIndex = 0;
+    uint8_t repeatTimes = 0;
+    uint16_t srcStride = 0;
+    uint16_t dstGap = 0;
+    uint16_t dstFracGap = 0;
+    uint8_t addrMode = 0;
+};
+
+template <class T>
+inline void LoadDataWithTranspose(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2dTransposeParams& p,
+                                  twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t>(),
+                  "LoadDataWithTranspose: the twin models int8_t/uint8_t/half/bfloat16_t (float/int32/int4 are not modelled)");
+    const char* api = "LoadDataWithTranspose";
+    if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
+    if (src.twin_mem() != twin::Mem::L1)
+        twin::fail(loc, api, "source must be in L1 (A1/B1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
+    twin::Mem dm = dst.twin_mem();
+    if (dm != twin::Mem::L0A && dm != twin::Mem::L0B)
+        twin::fail(loc, api, "destination must be L0A (A2) or L0B (B2)", twin::strf("dst is in %s", twin::mem_name(dm)));
+    twin::check_align(loc, api, "dst", dm, dst.twin_offset(), 512);
+    twin::check_align(loc, api, "src", twin::Mem::L1, src.twin_offset(), 32);
+    const uint64_t R = p.repeatTimes;
+    if (R == 0) return;  // documented: repeat 0 moves nothing
+    constexpr bool b8 = sizeof(T) == 1;
+    constexpr uint64_t S = b8 ? 32 : 16;          // square side in elements
+    constexpr uint64_t unit = S * S * sizeof(T);  // square bytes (1024 int8, 512 16-bit)
+    constexpr uint64_t nfrac = unit / 512;
+    std::vector<uint64_t> fr;  // destination fractal indices, to reject overlaps
+    for (uint64_t r = 0; r < R; ++r)
+        for (uint64_t f = 0; f < nfrac; ++f) fr.push_back(r * (1 + uint64_t(p.dstGap)) + f * (1 + uint64_t(p.dstFracGap)));
+    std::vector<uint64_t> sorted = fr;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        twin::fail(loc, api, "transposed fractals must not overlap in dst",
+                   twin::strf("repeatTimes = %u, dstGap = %u, dstFracGap = %u", p.repeatTimes, p.dstGap, p.dstFracGap));
+    src.twin_check_bytes(loc, api, "src", (uint64_t(p.startIndex) + (R - 1) * p.srcStride) * unit + unit);
+    dst.twin_check_bytes(loc, api, "dst", (sorted.back() + 1) * 512);
+    const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
+    uint8_t* d = reinterpret_cast<uint8_t*>(dst.twin_ptr());
+    std::vector<uint8_t> sq(unit);
+    for (uint64_t r = 0; r < R; ++r) {
+        std::memcpy(sq.data(), s + (uint64_t(p.startIndex) + r * p.srcStride) * unit, unit);
+        for (uint64_t f = 0; f < nfrac; ++f) {
+            uint8_t* o = d + fr[r * nfrac + f] * 512;
+            // Rows 16f..16f+15 of the transposed square: T[row][col] = square[col][row].
+            for (uint64_t i = 0; i < 16; ++i)
+                for (uint64_t j = 0; j < S; ++j)
+                    std::memcpy(o + (i * S + j) * sizeof(T), &sq[(j * S + 16 * f + i) * sizeof(T)], sizeof(T));
+        }
+    }
+    twin::counters().bytes[dm == twin::Mem::L0A ? twin::Path::L1_L0A : twin::Path::L1_L0B] += R * unit;
 }
 
 template <class TC, class TA, class TB>
