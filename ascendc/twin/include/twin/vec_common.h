@@ -94,10 +94,12 @@ inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
     c.vector_mask[0] = maskLow;
     c.vector_mask[1] = maskHigh;
 }
-template <class T = half, int mode = 0> inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
+// MaskMode::COUNTER is the form for SetMaskCount: the low word holds the element count.
+enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
+template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
     SetVectorMask(maskHigh, maskLow);
 }
-template <class T = half, int mode = 0> inline void SetVectorMask(int32_t len) {
+template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(int32_t len) {
     auto& c = twin::core();
     if (c.mask_count_mode) {
         c.vector_mask[0] = static_cast<uint64_t>(len);
