@@ -1,7 +1,7 @@
 """Twin cube path against numpy: Load3Dv2 (img2col, the matmul case) into L0A with k/m windows and
 enTranspose, LoadDataWithTranspose and LoadData2D ifTranspose into L0B, int8 B loaded from a
 key-layout matrix without a transpose, Fixpipe quant modes (F322F16, F322BF16, DEQF16 with a scalar
-and with SetFixpipePreQuantFlag), ReLU, NZ output to L1, atomic add, and the strict Load3Dv2 rules."""
+and with SetFixpipePreQuantFlag; VDEQF16 with a per-column quant tensor), ReLU, NZ output to L1, atomic add, and the strict Load3Dv2 rules."""
 import subprocess
 
 import ml_dtypes
@@ -102,6 +102,16 @@ def test_fixpipe_deqf16(res):
     np.testing.assert_array_equal(res("fq_deq_flag_0371", np.float16, (m, n)), _deq(ci, 0.0371))
 
 
+def test_fixpipe_vdeqf16_per_column(res):
+    m, n = 20, 64
+    ci = res("fq_c", np.int32, (m, n))
+    sc = res("fq_vdeq_scales")
+    trunc = (sc.view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+    want = (ci.astype(np.float32) * trunc[None, :]).astype(np.float16)
+    np.testing.assert_array_equal(res("fq_vdeq", np.float16, (m, n)), want)
+    np.testing.assert_array_equal(res("fq_vdeq_relu", np.float16, (m, n)), np.maximum(want, 0))
+
+
 @pytest.mark.parametrize("case,expect", [
     ("l3d_stride", "only stride 1, filter 1 x 1, dilation 1"),
     ("l3d_pad", "padding is not modelled by the twin"),
@@ -113,6 +123,7 @@ def test_fixpipe_deqf16(res):
     ("l3d_transpose_bf16", "enTranspose is documented for half only (dst A2): dtype bfloat16"),
     ("ldt_overlap", "LoadDataWithTranspose: transposed fractals must not overlap in dst"),
     ("fix_quant", "Fixpipe: quant mode not modelled by the twin"),
+    ("fix_vdeq_no_tensor", "Fixpipe: VDEQF16 needs the quant tensor (the cbufWorkspace overload)"),
 ])
 def test_strict_rules(exe, case, expect):
     out = subprocess.run([str(exe), "fail", case], check=True, capture_output=True, text=True).stdout

@@ -406,8 +406,9 @@ inline float deq_scale(uint64_t s) {
     std::memcpy(&f, &u, 4);
     return f;
 }
+// `scale` is the DEQF16 scalar, or the column's entry of the quant tensor for VDEQF16 (tensor = true).
 template <class T, class U>
-inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float scale) {
+inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float scale, bool tensor = false) {
     float x;
     T out;
     switch (p.quantPre) {
@@ -431,7 +432,15 @@ inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float
                 return bfloat16_t(x);
             }
             break;
+        case QuantMode_t::VDEQF16:
+            if (!tensor)
+                twin::fail(loc, "Fixpipe", "VDEQF16 needs the quant tensor (the cbufWorkspace overload)",
+                           "quantPre = VDEQF16 without cbufWorkspace");
+            [[fallthrough]];
         case QuantMode_t::DEQF16:
+            if (tensor && p.quantPre != QuantMode_t::VDEQF16)
+                twin::fail(loc, "Fixpipe", "cbufWorkspace is only used with a tensor quant mode (VDEQF16 modelled)",
+                           twin::strf("quantPre = %d", int(p.quantPre)));
             if constexpr (std::is_same_v<U, int32_t> && std::is_same_v<T, half>) {
                 x = float(v) * scale;
                 if (p.reluEn && x < 0) x = 0;
@@ -440,7 +449,7 @@ inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float
             break;
         default:
             twin::fail(loc, "Fixpipe", "quant mode not modelled by the twin",
-                       twin::strf("quantPre = %d (supported: NoQuant, F322F16, F322BF16, DEQF16)", int(p.quantPre)));
+                       twin::strf("quantPre = %d (supported: NoQuant, F322F16, F322BF16, DEQF16, VDEQF16)", int(p.quantPre)));
     }
     twin::fail(loc, "Fixpipe", "quant mode does not match the src/dst dtypes",
                twin::strf("quantPre = %d with src %s, dst %s", int(p.quantPre), twin::dtype_name(twin::dtype_of<U>()),
@@ -450,7 +459,7 @@ inline T convert(const twin::SrcLoc& loc, U v, const FixpipeParamsV220& p, float
 // Moves L0C (NZ) to dst bytes; `put(elem_offset, value)` writes one dst element.
 template <class T, class U, CO2Layout layout, class Put>
 inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const FixpipeParamsV220& p, Put put,
-                    uint64_t& max_dst_elem) {
+                    uint64_t& max_dst_elem, const std::vector<float>* col_scale = nullptr) {
     static_assert(std::is_same_v<U, float> || std::is_same_v<U, int32_t>, "Fixpipe: src (CO1) dtype must be float or int32_t");
     const char* api = "Fixpipe";
     if (!src.twin_valid() || src.twin_mem() != twin::Mem::L0C)
@@ -482,7 +491,7 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
                                  ? nd * p.dstNdStride + m * p.dstStride + n
                                  : (n / 16) * p.dstStride * 32 / sizeof(T) + m * 16 + n % 16;
                 max_dst_elem = std::max(max_dst_elem, o + 1);
-                put(o, convert<T, U>(loc, v, p, scale));
+                put(o, col_scale ? convert<T, U>(loc, v, p, (*col_scale)[n], true) : convert<T, U>(loc, v, p, scale));
             }
     return uint64_t(p.ndNum) * p.mSize * p.nSize * sizeof(T);
 }
@@ -507,6 +516,34 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
             d[o] = v;
         }
     }
+    twin::counters().bytes[twin::Path::L0C_GM] += bytes;
+}
+
+// Tensor quant (VDEQF16): cbufWorkspace holds one uint64 per output column n (C1 / L1), the column's
+// float32 scale in the low 32 bits; the fixpipe keeps 10 mantissa bits of each scale, as for DEQF16.
+template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR, class S = uint64_t,
+          std::enable_if_t<std::is_same_v<S, uint64_t>, bool> = true>
+inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const LocalTensor<S>& cbufWorkspace,
+                    const FixpipeParamsV220& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    const char* api = "Fixpipe";
+    if (!cbufWorkspace.twin_valid() || cbufWorkspace.twin_mem() != twin::Mem::L1)
+        twin::fail(loc, api, "cbufWorkspace (quant tensor) must be in L1",
+                   twin::strf("cbufWorkspace is in %s", twin::mem_name(cbufWorkspace.twin_mem())));
+    twin::check_align(loc, api, "cbufWorkspace", twin::Mem::L1, cbufWorkspace.twin_offset(), 32);
+    if (p.quantPre != QuantMode_t::VDEQF16)
+        twin::fail(loc, api, "tensor quant mode not modelled by the twin (VDEQF16 only)",
+                   twin::strf("quantPre = %d with cbufWorkspace", int(p.quantPre)));
+    cbufWorkspace.twin_check_bytes(loc, api, "cbufWorkspace", uint64_t(p.nSize) * 8);
+    std::vector<float> cs(p.nSize);
+    for (uint32_t n = 0; n < p.nSize; ++n) cs[n] = twin_fix::deq_scale(cbufWorkspace.twin_ptr()[n]);
+    std::vector<std::pair<uint64_t, T>> out;
+    uint64_t mx = 0;
+    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
+    if (out.empty()) return;
+    dst.twin_check_range(loc, api, 0, mx, true);
+    T* d = dst.twin_ptr();
+    twin::AtomicOp at = twin::core().atomic;
+    for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;
     twin::counters().bytes[twin::Path::L0C_GM] += bytes;
 }
 

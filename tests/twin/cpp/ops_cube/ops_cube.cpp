@@ -275,6 +275,27 @@ static void fixpipe_cases() {
     q.reluEn = false;
     Fixpipe(g, ci, q);
     dump("fq_deq_flag_0371", o, m * n);
+    // VDEQF16: one scale per output column, from a uint64 quant tensor moved GM -> L1 (C1)
+    TBuf<TPosition::C1> qbuf;
+    b.pipe.InitBuffer(qbuf, 1024);
+    uint64_t* qgm = static_cast<uint64_t*>(GmAlloc(n * 8));
+    std::vector<float> scales(n);
+    for (int j = 0; j < n; ++j) {
+        scales[j] = (j % 3 == 0 ? -1.0f : 1.0f) * (0.001f + 0.00137f * float(j));
+        qgm[j] = bits(scales[j]);
+    }
+    dump("fq_vdeq_scales", scales.data(), n);
+    GlobalTensor<uint64_t> qg;
+    qg.SetGlobalBuffer(qgm, n);
+    auto ql1 = qbuf.Get<uint64_t>();
+    DataCopy(ql1, qg, uint32_t(n));
+    q.quantPre = QuantMode_t::VDEQF16;
+    q.reluEn = false;
+    Fixpipe(g, ci, ql1, q);
+    dump("fq_vdeq", o, m * n);
+    q.reluEn = true;
+    Fixpipe(g, ci, ql1, q);
+    dump("fq_vdeq_relu", o, m * n);
 }
 
 static void cube_kernel() {
@@ -317,6 +338,15 @@ static void fail_kernel(std::string which) {
         GlobalTensor<int8_t> g; g.SetGlobalBuffer(o, 256);
         FixpipeParamsV220 q(16, 16, 16, 16, false);
         q.quantPre = QuantMode_t::QF322B8_PRE;
+        Fixpipe(g, c, q);
+        return;
+    }
+    if (which == "fix_vdeq_no_tensor") {
+        auto c = b.co1.Get<int32_t>();
+        half* o = static_cast<half*>(GmAlloc(512));
+        GlobalTensor<half> g; g.SetGlobalBuffer(o, 256);
+        FixpipeParamsV220 q(16, 16, 16, 16, false);
+        q.quantPre = QuantMode_t::VDEQF16;
         Fixpipe(g, c, q);
         return;
     }
