@@ -51,7 +51,7 @@ def test_load3d_int8_window_and_transposed_b(res):
     np.testing.assert_array_equal(res("i3d_win", np.int32, (32, 64)), a[16:48, 64:128] @ b)
 
 
-def test_int8_key_layout_b_needs_no_transpose(res):
+def test_int8_key_layout_b_needs_no_transpose(res):  # A loaded with the SetFmatrix description
     a = res("i8key_a", np.int8, (24, 64)).astype(np.int64)
     k = res("i8key_k", np.int8, (40, 64)).astype(np.int64)
     np.testing.assert_array_equal(res("i8key", np.int32, (24, 40)), a @ k.T)
@@ -123,6 +123,7 @@ def test_fixpipe_vdeqf16_per_column(res):
     ("l3d_transpose_bf16", "enTranspose is documented for half only (dst A2): dtype bfloat16"),
     ("ldt_overlap", "LoadDataWithTranspose: transposed fractals must not overlap in dst"),
     ("fix_quant", "Fixpipe: quant mode not modelled by the twin"),
+    ("l3d_no_fmatrix", "isSetFMatrix = false needs an earlier SetFmatrix"),
     ("fix_vdeq_no_tensor", "Fixpipe: VDEQF16 needs the quant tensor (the cbufWorkspace overload)"),
 ])
 def test_strict_rules(exe, case, expect):

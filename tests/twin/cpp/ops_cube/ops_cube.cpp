@@ -112,6 +112,8 @@ static void matmul_3d(const std::string& tag, int Mf, int Kf, int l1W, int m0, i
     dump(tag, out, size_t(mE) * n);
 }
 
+static constexpr IsResetLoad3dConfig kFmatrixFromSet = {false, true};
+
 // int8 B given as an (n x k) row-major "key" matrix: Nd2Nz already yields the Zn fractals of B = key^T,
 // so a plain LoadData2D moves it (no transpose needed).
 static void matmul_int8_keyT() {
@@ -122,10 +124,13 @@ static void matmul_int8_keyT() {
     auto a1 = b.a1.Get<int8_t>();
     std::memset(a1.twin_ptr(), 0, 65536);
     nd2nz(a1, A, m, k, Mp);
+    // FeatureMap description from SetFmatrix (isSetFMatrix = false): the l1H/l1W in p are ignored.
+    const uint8_t pad[4] = {0, 0, 0, 0};
+    SetFmatrix(1, Mp, pad, FmatrixMode::FMATRIX_LEFT);
     LoadData3DParamsV2<int8_t> p;
-    p.l1H = 1; p.l1W = Mp; p.channelSize = k; p.mExtension = Mp; p.kExtension = k;
+    p.l1H = 7; p.l1W = 3; p.channelSize = k; p.mExtension = Mp; p.kExtension = k;
     auto a2 = b.a2.Get<int8_t>();
-    LoadData(a2, a1, p);
+    LoadData<int8_t, kFmatrixFromSet>(a2, a1, p);
     auto b1 = b.b1.Get<int8_t>();
     std::memset(b1.twin_ptr(), 0, 65536);
     nd2nz(b1, Kt, n, k, Np);
@@ -341,6 +346,7 @@ static void fail_kernel(std::string which) {
         Fixpipe(g, c, q);
         return;
     }
+    if (which == "l3d_no_fmatrix") { LoadData<half, kFmatrixFromSet>(a2, a1, p); return; }
     if (which == "fix_vdeq_no_tensor") {
         auto c = b.co1.Get<int32_t>();
         half* o = static_cast<half*>(GmAlloc(512));
