@@ -101,6 +101,7 @@ def test_golden_runs_and_exports_a_catalog(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].endswith("smoke case(s) of 1 op(s)")
     assert "lightning_indexer/bsnd_causal_b2" in r.stdout
+    assert r.stdout.splitlines()[-1].endswith("total")
     assert (tmp_path / "exp" / "lightning_indexer" / "bsnd_causal_b2" / "manifest.json").is_file()
     r = run("golden", "--ops", "no_such_op", cwd=tmp_path)
     assert r.returncode == 2

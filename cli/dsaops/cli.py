@@ -146,13 +146,15 @@ def golden_cmd(obj: Context, patterns, tier, out):
     if not plan:
         raise UsageError(f"no {tier} cases for --ops {patterns or '*'}")
     click.echo(f"{len(plan)} {tier} case(s) of {len(ops)} op(s)")
-    total = 0.0
+    click.echo(f"{'golden':>10}  {'inputs':>10}  case")
+    total = total_inputs = 0.0
     for op, case in plan:
         result = run_case(op, case)
         total += result.seconds
+        total_inputs += result.generate_seconds
         where = f"  -> {export_case(op, result, case, out)}" if out is not None else ""
-        click.echo(f"{result.seconds:9.3f} s  {case.ident}{where}")
-    click.echo(f"{total:9.3f} s  golden time in total")
+        click.echo(f"{result.seconds:9.3f}s  {result.generate_seconds:9.3f}s  {case.ident}{where}")
+    click.echo(f"{total:9.3f}s  {total_inputs:9.3f}s  total")
 
 
 @main.command()

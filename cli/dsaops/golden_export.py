@@ -42,14 +42,17 @@ class CaseResult:
     inputs: dict
     outputs: dict  # output name -> array
     seconds: float  # golden run time
+    generate_seconds: float  # input generation time
 
 
 def run_case(op: OpDef, case: Case) -> CaseResult:
     """Generate a case's inputs and run the op's golden on them."""
+    start = time.perf_counter()
     try:
         inputs = case_inputs.generate(op.name, case.params, case_seed(case))
     except CaseError as err:
         raise CaseError(f"{case.ident} ({case.location}): {err}") from None
+    generate_seconds = time.perf_counter() - start
     fn = getattr(golden, op.golden)
     start = time.perf_counter()
     result = fn(**inputs)
@@ -58,7 +61,7 @@ def run_case(op: OpDef, case: Case) -> CaseResult:
     values = (result,) if len(names) == 1 else tuple(result)
     if len(values) != len(names):
         raise CaseError(f"{case.ident}: golden returned {len(values)} outputs, the opdef declares {len(names)}")
-    return CaseResult(case.ident, inputs, dict(zip(names, values)), seconds)
+    return CaseResult(case.ident, inputs, dict(zip(names, values)), seconds, generate_seconds)
 
 
 def _storable(arr: np.ndarray) -> tuple[np.ndarray, str]:
