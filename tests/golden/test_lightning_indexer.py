@@ -126,3 +126,15 @@ def test_errors_name_the_parameter():
         golden(OP)(q, k.reshape(5, 1, 1, 128)[:1].repeat(16, axis=1), w,
                    actual_seq_lengths_query=np.array([5], np.int32), actual_seq_lengths_key=np.array([5], np.int32),
                    layout_query="TND", layout_key="PA_BSND")
+
+
+def test_dtypes_are_checked_against_the_opdef_rows():
+    from dsaops.errors import ConstraintError
+    from dsaops.golden import lightning_indexer
+
+    q = np.zeros((1, 2, 64, 128), ml_dtypes.bfloat16)
+    k = np.zeros((1, 8, 1, 128), ml_dtypes.bfloat16)
+    with pytest.raises(ConstraintError, match="match no supported combination"):
+        lightning_indexer(q, k, np.zeros((1, 2, 64), np.float16), sparse_count=4)
+    with pytest.raises(ConstraintError, match="query dtype must be bf16 or fp16, got fp32"):
+        lightning_indexer(q.astype(np.float32), k, np.zeros((1, 2, 64), ml_dtypes.bfloat16), sparse_count=4)

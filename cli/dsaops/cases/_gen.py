@@ -36,10 +36,8 @@ BF16 = ml_dtypes.bfloat16
 
 __all__ = [
     "Knob", "read_knobs", "garbage", "SEQ_KNOBS", "Lengths", "lengths", "place_query", "place_keys",
-    "Placed", "sparse_indices", "pack_kv_rows", "quantized_kv_rows", "DTYPES",
+    "Placed", "sparse_indices", "pack_kv_rows", "quantized_kv_rows",
 ]
-
-DTYPES = {"bf16": BF16, "fp16": np.float16}
 
 #: Batch geometry knobs shared by the generators of ops 1-4.
 SEQ_KNOBS = {

@@ -12,8 +12,11 @@ from typing import Mapping
 import numpy as np
 
 from dsaops.cases import _gen as G
+from dsaops.validate import bundled_op
 
 OP = "lightning_indexer"
+#: variant id -> element type of query, key and weights, from the opdef's dtype rows
+VARIANT_DTYPES = {v.id: v.dtypes["query"].numpy for v in bundled_op(OP).variants}
 N1, N2, D = 64, 1, 128
 WEIGHT_SCALE = (N1**-0.5) * (D**-0.5)
 
@@ -22,7 +25,7 @@ KNOBS = {
     "layout_query": G.Knob("BSND", str, choices=("BSND", "TND")),
     "layout_key": G.Knob("", str, choices=("", "BSND", "TND", "PA_BSND")),  # "" = same as the query
     "sparse_count": G.Knob(2048, int, 1, 2048),
-    "dtype": G.Knob("bf16", str, choices=tuple(G.DTYPES)),
+    "dtype": G.Knob("bf16", str, choices=tuple(VARIANT_DTYPES)),
 }
 
 
@@ -52,7 +55,7 @@ def head_weights(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def make_inputs(params: Mapping, rng: np.random.Generator) -> dict[str, object]:
     k = read(params)
-    dt = G.DTYPES[k["dtype"]]
+    dt = VARIANT_DTYPES[k["dtype"]]
     lens = G.lengths(OP, rng, k)
 
     def q_rows(n):

@@ -33,17 +33,11 @@ def constraint_error(op: str, param: str, expected: str, got: object) -> Constra
 def bind_args(op: str, args: Mapping[str, Any]):
     """Check the arguments against the op's definition (``dsaops.validate.bind``).
 
-    Returns the binding, or None for an op whose opdef is not bundled (yet); the golden's
-    own checks still apply then.
+    Every golden's op has a bundled opdef, so an unknown op name is an error, never a skip.
     """
-    from dsaops.errors import UsageError
-    from dsaops.validate import bind, bundled_op
+    from dsaops.validate import bind
 
-    try:
-        bundled_op(op)
-    except UsageError:
-        return None
-    return bind(op, {k: v for k, v in args.items() if not k.startswith("_")})
+    return bind(op, args)
 
 
 def _shape(a) -> list[int]:

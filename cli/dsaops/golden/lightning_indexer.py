@@ -10,14 +10,12 @@ needs them to accept ties and rounding at the top-k boundary.
 
 from __future__ import annotations
 
-import ml_dtypes
 import numpy as np
 
 from . import _indexer
-from ._common import bind_args, constraint_error
+from ._common import bind_args
 
 OP = "lightning_indexer"
-_FLOAT_DTYPES = (np.dtype(ml_dtypes.bfloat16), np.dtype(np.float16))
 
 
 def lightning_indexer(
@@ -65,12 +63,8 @@ def lightning_indexer_scores(
 
 
 def _prepare(query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode):
+    # dtypes were checked against the opdef's dtype rows by bind_args
     query, key, weights = np.asarray(query), np.asarray(key), np.asarray(weights)
-    if query.dtype not in _FLOAT_DTYPES:
-        raise constraint_error(OP, "query", "dtype must be bfloat16 or float16", query.dtype)
-    for name, arr in (("key", key), ("weights", weights)):
-        if arr.dtype != query.dtype:
-            raise constraint_error(OP, name, f"dtype must equal the query dtype {query.dtype}", arr.dtype)
     problem = _indexer.resolve(
         OP, query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode
     )
