@@ -134,9 +134,10 @@ def quant_lightning_indexer(args: dict):
 # ------------------------------------------------------------------------- attention
 
 
-def _attend(q: np.ndarray, keys: list, values: list, scale: float) -> np.ndarray:
+def _attend(q: np.ndarray, keys: list, values: list, scale: float, round_p: bool = True) -> np.ndarray:
     """Softmax attention of q [N1, D] over lists of key / value rows, float64 except the one rounding
-    point OPS.md names: the (unnormalized) probabilities are rounded to bf16 before they weight V."""
+    point OPS.md names: the (unnormalized) probabilities are rounded to bf16 before they weight V
+    (``round_p=False``: no rounding at all, the exact result)."""
     kmat, vmat = np.array(keys, dtype=np.float64), np.array(values, dtype=np.float64)
     out = np.zeros((q.shape[0], vmat.shape[1]))
     for h in range(q.shape[0]):
@@ -144,8 +145,12 @@ def _attend(q: np.ndarray, keys: list, values: list, scale: float) -> np.ndarray
         m = max(logits)
         e = [float(np.exp(x - m)) for x in logits]
         z = sum(e)
-        out[h] = sum(float(BF16(e[n])) * vmat[n] for n in range(len(keys))) / z
+        out[h] = sum((float(BF16(e[n])) if round_p else e[n]) * vmat[n] for n in range(len(keys))) / z
     return out
+
+
+def exact_attend(q, keys, values, scale):
+    return _attend(q, keys, values, scale, round_p=False)
 
 
 def _positions(entries, sbs: int, mode: int, s1: int, s2: int, i: int) -> list[int]:
@@ -160,8 +165,9 @@ def _positions(entries, sbs: int, mode: int, s1: int, s2: int, i: int) -> list[i
     return out
 
 
-def sparse_flash_attention(args: dict) -> np.ndarray:
-    """float64 output of op 3."""
+def sparse_flash_attention(args: dict, attend=_attend, positions=None) -> np.ndarray:
+    """float64 output of op 3 (``attend`` / ``positions`` replace the softmax or the selection rule)."""
+    positions = positions or _positions
     lq, lk = args.get("layout_query", "BSND"), args.get("layout_kv", "BSND")
     mode, sbs = args.get("sparse_mode", 3), args["sparse_block_size"]
     q = args["query"]
@@ -170,7 +176,7 @@ def sparse_flash_attention(args: dict) -> np.ndarray:
         s2 = kv_length(args, "key", lk, "actual_seq_lengths_kv", b)
         for i, at in enumerate(qidx):
             keys, values = [], []
-            for p in _positions(args["sparse_indices"][at][0], sbs, mode, len(qidx), s2, i):
+            for p in positions(args["sparse_indices"][at][0], sbs, mode, len(qidx), s2, i):
                 kn = key_at(args, "key", lk, "actual_seq_lengths_kv", b, p)[0].astype(np.float64)
                 if args.get("key_rope") is not None:
                     kr = key_at(args, "key_rope", lk, "actual_seq_lengths_kv", b, p)[0].astype(np.float64)
@@ -181,23 +187,26 @@ def sparse_flash_attention(args: dict) -> np.ndarray:
             if args.get("query_rope") is not None:
                 qv = np.concatenate([qv, args["query_rope"][at].astype(np.float64)], axis=-1)
             if keys:
-                out[at] = _attend(qv, keys, values, args["scale_value"])
+                out[at] = attend(qv, keys, values, args["scale_value"])
     return out
 
 
-def decode_kv_row(row) -> tuple[list[float], list[float]]:
-    """(dequantized bf16 nope as floats [512], rope floats [64]) of one 656-byte row, via struct."""
+def decode_kv_row(row, exact: bool = False) -> tuple[list[float], list[float]]:
+    """(dequantized bf16 nope as floats [512], rope floats [64]) of one 656-byte row, via struct
+    (``exact``: the float64 product int8 * scale, unrounded)."""
     raw = bytes(np.asarray(row, dtype=np.int8).tobytes())
     nope = struct.unpack("<512b", raw[:512])
     rope_bits = struct.unpack("<64H", raw[512:640])
     scales = struct.unpack("<4f", raw[640:656])
     rope = [float(np.array([bits], dtype=np.uint16).view(BF16)[0]) for bits in rope_bits]
+    if exact:
+        return [nope[x] * scales[x // 128] for x in range(512)], rope
     deq = [float(BF16(np.float32(nope[x]) * np.float32(scales[x // 128]))) for x in range(512)]
     return deq, rope
 
 
-def sparse_flash_attention_antiquant(args: dict) -> np.ndarray:
-    """float64 output of op 4."""
+def sparse_flash_attention_antiquant(args: dict, attend=_attend, exact: bool = False) -> np.ndarray:
+    """float64 output of op 4 (``exact``: unrounded dequant; pass ``attend=exact_attend`` too)."""
     lq, lk = args.get("layout_query", "BSND"), args.get("layout_kv", "BSND")
     mode, sbs = args.get("sparse_mode", 3), args["sparse_block_size"]
     q = args["query"]
@@ -207,16 +216,16 @@ def sparse_flash_attention_antiquant(args: dict) -> np.ndarray:
         for i, at in enumerate(qidx):
             keys, values = [], []
             for p in _positions(args["sparse_indices"][at][0], sbs, mode, len(qidx), s2, i):
-                kn, kr = decode_kv_row(key_at(args, "key", lk, "actual_seq_lengths_kv", b, p)[0])
-                vn, _ = decode_kv_row(key_at(args, "value", lk, "actual_seq_lengths_kv", b, p)[0])
+                kn, kr = decode_kv_row(key_at(args, "key", lk, "actual_seq_lengths_kv", b, p)[0], exact)
+                vn, _ = decode_kv_row(key_at(args, "value", lk, "actual_seq_lengths_kv", b, p)[0], exact)
                 keys.append(kn + kr)
                 values.append(vn)
             if keys:
-                out[at] = _attend(q[at].astype(np.float64), keys, values, args["scale_value"])
+                out[at] = attend(q[at].astype(np.float64), keys, values, args["scale_value"])
     return out
 
 
-def sparse_flash_attention_quant(args: dict) -> np.ndarray:
+def sparse_flash_attention_quant(args: dict, attend=_attend, exact: bool = False) -> np.ndarray:
     """float64 output of op 5: row i of batch b reads its first min(max(act - s1 + 1 + i, 0), topk) entries."""
     nq, topk, bs = args["nq"], args["topk"], args["block_size"]
     table, act = args["block_table"], args["kv_act_seqs"]
@@ -233,14 +242,15 @@ def sparse_flash_attention_quant(args: dict) -> np.ndarray:
                 slot = int(table[b, int(e) // bs]) * bs + int(e) % bs
                 nope = args["key_nope_2d"][slot].astype(np.float32)
                 sc = args["k_nope_scales"][slot]
-                deq = [float(BF16(nope[x] * sc[x // 128])) for x in range(512)]
+                deq = [float(nope[x]) * float(sc[x // 128]) if exact else float(BF16(nope[x] * sc[x // 128]))
+                       for x in range(512)]
                 keys.append(deq + [float(v) for v in args["key_rope_2d"][slot]])
                 values.append(deq)
             q = np.concatenate(
                 [args["query_nope"][row * nq : (row + 1) * nq], args["query_rope"][row * nq : (row + 1) * nq]], axis=-1
             ).astype(np.float64)
             if keys:
-                out[b, i] = _attend(q, keys, values, args["softmax_scale"])
+                out[b, i] = attend(q, keys, values, args["softmax_scale"])
     return out
 
 

@@ -24,13 +24,13 @@ def f64(a) -> np.ndarray:
     return np.asarray(a).astype(np.float64)
 
 
-def quant_row(v, lo: int, hi: int, floor: float = 0.0):
-    """Symmetric int8 of one row with Python's round (half to even); returns (ints, scale)."""
+def quant_row(v, lo: int, hi: int):
+    """Symmetric int8 of one row, multiply form, Python's round (half to even); returns (ints, scale)."""
     amax = max(abs(float(e)) for e in v)
-    scale = max(amax / 127.0, floor)
-    if scale == 0.0:
+    if amax == 0.0:
         return [0] * len(v), 0.0
-    return [min(max(round(float(e) / scale), lo), hi) for e in v], scale
+    factor = 127.0 / amax
+    return [min(max(round(float(e) * factor), lo), hi) for e in v], amax / 127.0
 
 
 def rotate_pairs(vals, cos_row, sin_row, pairs):
@@ -84,7 +84,7 @@ def mla_token(x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_c
     if quant:
         ints, scales = [], []
         for tile in range(kvl // 128):
-            qi, sc = quant_row(ckv[tile * 128:(tile + 1) * 128], -128, 127, floor=1e-8)
+            qi, sc = quant_row(ckv[tile * 128:(tile + 1) * 128], -128, 127)
             ints += qi
             scales.append(sc)
         res["kv_int8"], res["kv_scale"] = ints, scales

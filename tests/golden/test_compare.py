@@ -1,10 +1,14 @@
-"""dsaops.compare: every rule passes what it must and fails what it must, with a readable result."""
+"""dsaops.compare: each rule passes just inside every threshold and fails just outside it.
+
+Every threshold of every rule (OPS.md "Comparing ...") has a case on each side, built so
+that only that one condition decides (the other conditions pass with room), on tensors
+large enough that no other figure hides it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-import ml_dtypes
 import numpy as np
 import pytest
 
@@ -12,71 +16,214 @@ from dsaops.compare import (
     CompareResult,
     compare_exact,
     compare_float,
+    compare_float_ratio,
     compare_fp16_scale,
     compare_int8,
+    compare_outputs,
     compare_topk,
     cosine_similarity,
 )
 
-BF16 = ml_dtypes.bfloat16
+# OPS.md's numbers, written out (not imported: a changed constant in compare.py must fail here)
+DB_FLOOR = 1e-6
+RATIO_RTOL, RATIO_ATOL = 5e-3, 1e-4
+FP16_SCALE_ATOL = 2.5e-5
+N = 10_000
+IN, OUT = 1 - 1e-6, 1 + 1e-6  # just inside / just outside a limit
 
 
-def _golden(n=4000, seed=0):
-    return np.random.default_rng(seed).standard_normal(n).astype(np.float32)
+def _signs(n=N, seed=0):
+    return np.where(np.random.default_rng(seed).random(n) < 0.5, -1.0, 1.0)
 
 
-def test_float_passes_bf16_rounding_of_the_golden():
-    g = _golden()
-    r = compare_float(g.astype(BF16), g)
-    assert r.passed and r.rule == "float" and r.mismatch_count == 0
-    assert 0 < r.max_abs_err < 0.02 and r.cosine > 0.99999
-    assert "float: PASS" in r.summary() and "pass_ratio=1.000000" in r.summary()
+def _exact(n=N, seed=1):
+    return np.random.default_rng(seed).standard_normal(n)
 
 
-def test_float_tolerates_up_to_half_a_percent_of_outliers_but_not_more():
-    g = _golden()
+def _rms(v):
+    return float(np.sqrt(np.mean(np.square(v))))
+
+
+def _orthogonal(x, r, seed=2):
+    """A perturbation orthogonal to x with |e| = r |x| (so cosine(x + e, x) = 1 / sqrt(1 + r^2))."""
+    e = np.random.default_rng(seed).standard_normal(x.size)
+    e -= x * (e @ x) / (x @ x)
+    return e * (r * np.linalg.norm(x) / np.linalg.norm(e))
+
+
+def _r_for_cosine(c):
+    return float(np.sqrt(1 / c**2 - 1))
+
+
+# ------------------------------------------------------------------ double benchmark
+
+
+def test_db_rms_limit_is_twice_the_golden_rms_error_plus_the_floor():
+    x = _exact()
+    gold = x + 1e-3 * _signs(seed=3)  # RMS(e(golden)) = max|e(golden)| = 1e-3
+    limit = 2 * 1e-3 + DB_FLOOR * _rms(x)
+    inside = compare_float(x + limit * IN * _signs(), gold, x)
+    outside = compare_float(x + limit * OUT * _signs(), gold, x)
+    assert inside.passed, inside.summary()
+    assert not outside.passed and "RMS error" in outside.reason and "max error" not in outside.reason
+    assert outside.figures["rms_ratio"] == pytest.approx(limit / 1e-3 * OUT)
+    assert inside.figures["rms_limit"] == pytest.approx(limit)
+
+
+def test_db_max_limit_is_four_times_the_golden_max_error_plus_the_floor():
+    x = _exact()
+    gold = x + 1e-3 * _signs(seed=3)
+    limit = 4 * 1e-3 + DB_FLOOR * _rms(x)
+    for factor, ok in ((IN, True), (OUT, False)):
+        a = x.copy()
+        a[1234] += limit * factor  # one element: the RMS stays far below its limit
+        res = compare_float(a, gold, x)
+        assert res.passed == ok, res.summary()
+        assert res.figures["max_ratio"] == pytest.approx(4 + DB_FLOOR * _rms(x) / 1e-3, rel=1e-5)
+    assert "max error" in res.reason and "RMS" not in res.reason
+    assert res.first_mismatches[0].index == (1234,)
+
+
+def test_db_floor_applies_when_the_golden_is_exact():
+    x = _exact()
+    floor = DB_FLOOR * _rms(x)
+    assert compare_float(x + floor * IN * _signs(), x, x).passed
+    res = compare_float(x + floor * OUT * _signs(), x, x)
+    assert not res.passed and res.figures["rms_err_golden"] == 0.0 and res.figures["rms_ratio"] == np.inf
+
+
+def test_db_cosine_limit():
+    x = _exact()
+    gold = x + 4e-3 * _signs(seed=3)  # generous error limits: RMS 8e-3, max 1.6e-2 + ...
+    gold[0] = x[0] + 0.5
+    for c, ok in ((0.999991, True), (0.999989, False)):
+        res = compare_float(x + _orthogonal(x, _r_for_cosine(c)), gold, x)
+        assert res.passed == ok, res.summary()
+        assert res.figures["cosine"] == pytest.approx(c, abs=1e-9)
+    assert res.reason.startswith("cosine")
+
+
+def test_db_nan_and_signed_inf_must_match_the_exact_result():
+    x = _exact()
+    gold = x + 1e-3 * _signs(seed=3)
+    a = x.copy()
+    a[7] = np.nan
+    res = compare_float(a, gold, x)
+    assert not res.passed and res.figures["nonfinite_bad"] == 1 and "NaN/Inf" in res.reason
+    assert res.first_mismatches[0].index == (7,)
+    x2, g2 = x.copy(), gold.copy()
+    x2[9] = g2[9] = np.inf
+    x2[11] = g2[11] = np.nan
+    a = x2.copy()
+    assert compare_float(a, g2, x2).passed
+    a[9] = -np.inf  # the sign of an infinity matters
+    res = compare_float(a, g2, x2)
+    assert not res.passed and res.figures["nonfinite_bad"] == 1
+    a[9] = np.inf
+    a[11] = 0.0  # a number where the exact result is NaN
+    assert not compare_float(a, g2, x2).passed
+
+
+def test_db_shape_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="shapes differ: actual \\[3\\], golden \\[3\\], exact \\[4\\]"):
+        compare_float(np.zeros(3), np.zeros(3), np.zeros(4))
+
+
+# ------------------------------------------------------------------ old rule, by name
+
+
+def test_ratio_rtol_boundary():
+    g = 1.0 + np.abs(_exact())  # |g| >= 1: the rtol term dominates atol
+    tol = RATIO_ATOL + RATIO_RTOL * g
+    assert compare_float_ratio(g + tol * IN, g).passed
+    res = compare_float_ratio(g + tol * OUT, g)
+    assert not res.passed and res.figures["pass_ratio"] == 0.0 and res.rule == "rtol_ratio"
+
+
+def test_ratio_atol_boundary():
+    g = np.concatenate([np.ones(N // 2), np.zeros(N // 2)])
     a = g.copy()
-    a[:20] += 0.05  # 0.5% of elements off by more than the tolerance
-    assert compare_float(a, g).passed
-    a[:21] += 0.05
-    r = compare_float(a, g)
-    assert not r.passed and r.mismatch_count == 21 and "pass ratio" in r.reason
-    assert r.first_mismatches[0].index == (0,) and r.first_mismatches[0].expected == pytest.approx(float(g[0]))
+    a[N // 2:] = RATIO_ATOL * IN
+    assert compare_float_ratio(a, g).passed
+    a[N // 2:] = RATIO_ATOL * OUT
+    res = compare_float_ratio(a, g)
+    assert not res.passed and res.figures["mismatches"] == N // 2
 
 
-def test_float_fails_on_low_cosine_even_when_elementwise_close():
-    g = np.full(1000, 1e-5, np.float32)  # every element is within atol of zero
-    a = -g
-    r = compare_float(a, g)
-    assert r.pass_ratio == 1.0 and not r.passed and "cosine" in r.reason
-
-
-def test_float_nan_and_inf_must_agree():
-    g = _golden(100)
+def test_ratio_pass_ratio_boundary():
+    g = _exact(1000)
     a = g.copy()
-    a[3] = np.nan
-    r = compare_float(a, g)
-    assert not r.passed and "NaN/Inf" in r.reason
-    g2, a2 = g.copy(), g.copy()
-    g2[5] = a2[5] = np.nan
-    g2[6] = a2[6] = np.inf
-    assert compare_float(a2, g2).passed
-    a2[6] = -np.inf
-    assert not compare_float(a2, g2).passed
+    a[:5] += 0.05  # 99.5% within tolerance
+    assert compare_float_ratio(a, g).passed
+    a[5] += 0.05  # 99.4%
+    res = compare_float_ratio(a, g)
+    assert not res.passed and "pass ratio 0.994000 < 0.995" in res.reason
 
 
-def test_float_shape_mismatch_is_an_error():
-    with pytest.raises(ValueError, match="shapes differ"):
-        compare_float(np.zeros(3), np.zeros(4))
+def test_ratio_cosine_boundary():
+    g = _exact() * 1e-3  # element errors of ~1e-5 stay within atol 1e-4
+    for c, ok in ((0.99991, True), (0.99989, False)):
+        res = compare_float_ratio(g + _orthogonal(g, _r_for_cosine(c)), g)
+        assert res.figures["pass_ratio"] == 1.0 and res.passed == ok, res.summary()
 
 
-def test_int8_allows_one_step():
-    g = np.arange(-100, 100, dtype=np.int8)
-    a = (g.astype(np.int16) + np.resize([1, -1, 0], 200)).astype(np.int8)
+def test_ratio_signed_inf_and_nan_must_agree():
+    g = _exact()
+    g[5], g[6] = np.nan, np.inf
+    a = g.copy()
+    assert compare_float_ratio(a, g).passed
+    a[6] = -np.inf  # one element of 10000: only the NaN/Inf check can see it
+    res = compare_float_ratio(a, g)
+    assert not res.passed and res.figures["pass_ratio"] > 0.999 and "NaN/Inf" in res.reason
+
+
+# ------------------------------------------------------------------ int8
+
+
+def test_int8_share_within_one_boundary():
+    g = np.random.default_rng(0).integers(-120, 120, N).astype(np.int8)
+    a = g.copy()
+    a[:10] = g[:10] + np.resize([2, -2], 10)  # 99.9% within 1, no bias
     assert compare_int8(a, g).passed
-    a[7] = np.int8(g[7] + 2)
-    r = compare_int8(a, g)
-    assert not r.passed and r.mismatch_count == 1 and r.max_abs_err == 2 and r.first_mismatches[0].index == (7,)
+    a[10] = g[10] + 2
+    a[11] = g[11] - 1
+    res = compare_int8(a, g)
+    assert not res.passed and res.figures["within_one_ratio"] == pytest.approx(0.9989) and "0.998900" in res.reason
+
+
+def test_int8_max_difference_boundary():
+    g = np.zeros(N, np.int8)
+    a = g.copy()
+    a[3], a[4] = 2, -2
+    assert compare_int8(a, g).passed
+    a[3] = 3
+    res = compare_int8(a, g)
+    assert not res.passed and res.figures["max_abs_diff"] == 3 and res.first_mismatches[0].index == (3,)
+
+
+def test_int8_rounding_bias_boundary():
+    g = np.zeros(N, np.int8)
+    for sign in (1, -1):
+        a = g.copy()
+        a[:100] = sign  # mean diff exactly +-0.01
+        assert compare_int8(a, g).passed
+        a[100] = sign
+        res = compare_int8(a, g)
+        assert not res.passed and "rounding bias" in res.reason and res.figures["mean_diff"] == pytest.approx(sign * 0.0101)
+
+
+def test_int8_a_truncating_quantiser_fails_a_rounding_one_passes():
+    x = np.clip(np.random.default_rng(5).standard_normal((64, 128)) * 40, -126, 126)
+    rounded = np.rint(x).astype(np.int8)
+    assert compare_int8(np.rint(x + 1e-9).astype(np.int8), rounded).passed
+    for name, cast in (("floor", np.floor), ("trunc of |x|", lambda v: np.trunc(np.abs(v)))):
+        golden = rounded if name == "floor" else np.rint(np.abs(x)).astype(np.int8)
+        res = compare_int8(cast(x).astype(np.int8), golden)
+        assert res.figures["max_abs_diff"] == 1 and res.figures["within_one_ratio"] == 1.0, name
+        assert not res.passed and "rounding bias" in res.reason, name
+
+
+# ------------------------------------------------------------------ exact, fp16 scales, results
 
 
 def test_exact_rule():
@@ -85,21 +232,27 @@ def test_exact_rule():
     a = g.copy()
     a[2, 1] += 1
     r = compare_exact(a, g)
-    assert not r.passed and r.first_mismatches[0].index == (2, 1)
+    assert not r.passed and r.first_mismatches[0].index == (2, 1) and r.figures["mismatches"] == 1
     with pytest.raises(ValueError, match="integer"):
         compare_exact(g.astype(np.float32), g)
 
 
-def test_fp16_scale_rule():
-    # one fp16 ulp is 1.53e-5 below 2^-5 and 3.05e-5 above: within 2.5e-5 only in the first range
+def test_fp16_scale_boundary():
+    g = np.full(N, 0.5)
+    assert compare_fp16_scale(g + FP16_SCALE_ATOL * IN, g).passed
+    res = compare_fp16_scale(g + FP16_SCALE_ATOL * OUT, g)
+    assert not res.passed and res.figures["mismatches"] == N
+    # on real fp16 values: one ulp is 1.53e-5 below 2^-5 (inside), 3.05e-5 above (outside)
     small = np.linspace(0.01, 0.03, 64).astype(np.float16)
     assert compare_fp16_scale(np.nextafter(small, np.float16(1)), small).passed
     large = np.linspace(0.04, 0.06, 64).astype(np.float16)
     up = large.copy()
     up[10] = np.nextafter(large[10], np.float16(1))
     r = compare_fp16_scale(up, large)
-    assert not r.passed and r.mismatch_count == 1 and r.rule == "fp16_scale"
-    assert r.first_mismatches[0].index == (10,)
+    assert not r.passed and r.figures["mismatches"] == 1 and r.first_mismatches[0].index == (10,)
+    nan = g.copy()
+    nan[4] = np.nan
+    assert not compare_fp16_scale(nan, g).passed
 
 
 def test_results_are_frozen_with_summaries():
@@ -107,7 +260,9 @@ def test_results_are_frozen_with_summaries():
     assert isinstance(r, CompareResult) and not r
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.passed = True  # type: ignore[misc]
-    assert r.summary().startswith("exact: FAIL") and "mismatches=2/2" in r.summary() and "at [0]" in r.summary()
+    with pytest.raises(TypeError):
+        r.figures["mismatches"] = 0  # type: ignore[index]
+    assert r.summary().startswith("exact: FAIL") and "mismatches=2 total=2" in r.summary() and "at [0]" in r.summary()
 
 
 def test_cosine_similarity_edges():
@@ -116,7 +271,7 @@ def test_cosine_similarity_edges():
     assert cosine_similarity(np.ones(3), 2 * np.ones(3)) == pytest.approx(1.0)
 
 
-# --------------------------------------------------------------------------------------- top-k
+# ------------------------------------------------------------------ top-k
 
 SCORES = np.array([[9.0, 5.0, 7.0, 7.0, 1.0, 3.0, -np.inf, -np.inf]], np.float32)
 GOLDEN = np.array([[0, 2, 3, 1]], np.int32)  # top-4: 9, 7, 7, 5
@@ -126,40 +281,84 @@ def test_topk_equal_sets_in_any_order_pass():
     assert compare_topk(np.array([[1, 3, 2, 0]], np.int32), GOLDEN, SCORES).passed
 
 
-def test_topk_swap_at_the_boundary_within_tolerance_passes():
-    scores = SCORES.copy()
-    scores[0, 5] = 5.0 * (1 - 5e-5)  # within 1e-4 of the k-th score 5.0
-    r = compare_topk(np.array([[0, 2, 3, 5]], np.int32), GOLDEN, scores)
-    assert r.passed and r.max_rel_err < 1e-4
+def test_topk_boundary_rtol():
+    for rel, ok in ((0.99e-4, True), (1.01e-4, False)):
+        scores = SCORES.copy()
+        scores[0, 5] = np.float32(5.0 * (1 - rel))
+        r = compare_topk(np.array([[0, 2, 3, 5]], np.int32), GOLDEN, scores)
+        assert r.passed == ok, r.summary()
+        assert r.figures["max_boundary_rel"] == pytest.approx(rel, rel=1e-2)
+        assert r.figures["differing_indices"] == 2
 
 
-def test_topk_swap_beyond_tolerance_fails():
+def test_topk_swap_far_from_the_boundary_fails():
     r = compare_topk(np.array([[0, 2, 3, 5]], np.int32), GOLDEN, SCORES)  # score 3 vs boundary 5
-    assert not r.passed and r.mismatch_count == 1 and "index" in r.first_mismatches[0].actual
+    assert not r.passed and r.figures["bad_rows"] == 1 and "index 5" in r.first_mismatches[0].actual
 
 
 def test_topk_minus_one_count_must_match():
     golden = np.array([[0, 2, 3, 1, 5, 4, -1, -1]], np.int32)
     actual = np.array([[0, 2, 3, 1, 5, 4, 6, -1]], np.int32)  # selected an invisible key
     r = compare_topk(actual, golden, SCORES)
-    assert not r.passed and "-1" in r.first_mismatches[0].actual
+    assert not r.passed and "1 x -1 where the golden has 2" in r.first_mismatches[0].actual
 
 
-def test_topk_rejects_out_of_range_repeats_and_holes():
-    for bad in ([[0, 2, 3, 9]], [[0, 2, 2, 1]], [[0, -1, 3, 1]]):
-        assert not compare_topk(np.array(bad, np.int32), GOLDEN, SCORES).passed, bad
+def test_topk_minus_one_before_a_valid_index_fails_even_with_the_right_count():
+    golden = np.array([[0, 2, 3, -1]], np.int32)
+    r = compare_topk(np.array([[0, -1, 2, 3]], np.int32), golden, SCORES)
+    assert not r.passed and r.first_mismatches[0].actual == "-1 before a valid index"
+    assert compare_topk(np.array([[3, 0, 2, -1]], np.int32), golden, SCORES).passed
 
 
-def test_topk_invisible_key_with_equal_count_fails():
-    golden = np.array([[0, 2, 3, 1, 5, 4, -1]], np.int32)
-    actual = np.array([[0, 2, 3, 1, 5, 6, -1]], np.int32)
-    assert not compare_topk(actual, golden, SCORES).passed
+@pytest.mark.parametrize("bad, why", [([[0, 2, 3, 9]], "index out of range [0, 8)"), ([[0, 2, 2, 1]], "repeated"),
+                                      ([[0, 2, 3, -5]], "out of range")])
+def test_topk_rejects_out_of_range_and_repeats(bad, why):
+    r = compare_topk(np.array(bad, np.int32), GOLDEN, SCORES)
+    assert not r.passed and why in r.first_mismatches[0].actual
 
 
-def test_topk_reports_rows_by_index():
-    g = np.tile(GOLDEN, (3, 1)).reshape(3, 1, 4)
-    s = np.tile(SCORES, (3, 1)).reshape(3, 1, 8)
-    a = g.copy()
-    a[1, 0, 3] = 5
-    r = compare_topk(a, g, s)
-    assert not r.passed and r.first_mismatches[0].index == (1, 0) and r.pass_ratio == pytest.approx(2 / 3)
+def test_topk_nan_scores_never_count_as_ties():
+    scores = SCORES.copy()
+    scores[0, 5] = np.nan
+    assert not compare_topk(np.array([[0, 2, 3, 5]], np.int32), GOLDEN, scores).passed
+
+
+# ------------------------------------------------------------------ compare_outputs
+
+
+def test_compare_outputs_picks_the_rule_by_dtype_and_name():
+    from dsaops.golden.lightning_indexer_prolog_quant import LightningIndexerPrologQuantOutputs as Out
+
+    rng = np.random.default_rng(0)
+    g = Out(
+        q_int8_out=rng.integers(-127, 128, (4, 2, 8)).astype(np.int8),
+        q_scale_out=np.full((4, 2, 1), 0.01, np.float16),
+        k_int8_out=rng.integers(-127, 128, (2, 4, 1, 8)).astype(np.int8),
+        k_scale_out=np.full((2, 4, 1, 1), 0.02, np.float16),
+        weights_out=rng.standard_normal((4, 2)).astype(np.float16),
+    )
+    x = g._replace(weights_out=g.weights_out.astype(np.float64))
+    verdict = compare_outputs("lightning_indexer_prolog_quant", g, g, x)
+    rules = {name: r.rule for name, r in verdict.results.items()}
+    assert rules == {"q_int8_out": "int8", "q_scale_out": "fp16_scale", "k_int8_out": "int8",
+                     "k_scale_out": "fp16_scale", "weights_out": "double_benchmark"}
+    assert verdict.passed and verdict.summary().startswith("lightning_indexer_prolog_quant: PASS")
+    bad = g._replace(k_scale_out=g.k_scale_out + np.float16(0.001))
+    verdict = compare_outputs("lightning_indexer_prolog_quant", bad, g, x)
+    assert not verdict and [r.output for r in verdict.failures()] == ["k_scale_out"]
+    # a dict of some outputs, by name, is judged on those outputs only
+    only = compare_outputs("lightning_indexer_prolog_quant", {"q_int8_out": g.q_int8_out}, g, x)
+    assert list(only.results) == ["q_int8_out"]
+    with pytest.raises(ValueError, match="unknown outputs \\['nope'\\]"):
+        compare_outputs("lightning_indexer_prolog_quant", {"nope": 1}, g, x)
+    with pytest.raises(ValueError, match="weights_out needs the exact result"):
+        compare_outputs("lightning_indexer_prolog_quant", g, g)
+    with pytest.raises(ValueError, match="float_rule must be one of"):
+        compare_outputs("lightning_indexer_prolog_quant", g, g, x, float_rule="loose")
+
+
+def test_compare_outputs_topk_needs_the_scores():
+    verdict = compare_outputs("lightning_indexer", GOLDEN, GOLDEN, scores=SCORES)
+    assert verdict["sparse_indices"].rule == "topk" and verdict.passed
+    with pytest.raises(ValueError, match="needs the golden scores"):
+        compare_outputs("lightning_indexer", GOLDEN, GOLDEN)

@@ -7,7 +7,7 @@ import pytest
 from prolog_reference import bf, f64, indexer_token, mla_token
 
 from dsaops.cases.sparse_attention import make_inputs
-from dsaops.compare import compare_float
+from dsaops.compare import compare_float_ratio
 from dsaops.errors import ConstraintError
 from dsaops.golden.lightning_indexer import lightning_indexer
 from dsaops.golden.sparse_attention import DEFAULT_SOFTMAX_SCALE, sparse_attention
@@ -82,7 +82,7 @@ def test_selecting_every_key_is_dense_causal_attention(small_all_keys):
     args, out = small_all_keys
     assert args["softmax_scale"] == pytest.approx(DEFAULT_SOFTMAX_SCALE)
     ref, _ = _reference(args, 64, args["softmax_scale"])
-    res = compare_float(out, ref, rtol=BRUTE_RTOL)
+    res = compare_float_ratio(out, ref, rtol=BRUTE_RTOL)
     assert res, res.summary()
 
 
@@ -90,11 +90,11 @@ def test_top_k_selection_matches_brute_force():
     args = make_inputs({**SMALL, "sparse_count": 7}, np.random.default_rng(42))
     out = sparse_attention(**args)
     ref, _ = _reference(args, 7, args["softmax_scale"])
-    res = compare_float(out, ref, rtol=BRUTE_RTOL)
+    res = compare_float_ratio(out, ref, rtol=BRUTE_RTOL)
     assert res, res.summary()
     # restricting to 7 keys really changes the result compared with attending to all of them
     dense, _ = _reference(args, 64, args["softmax_scale"])
-    assert not compare_float(out, dense, rtol=BRUTE_RTOL)
+    assert not compare_float_ratio(out, dense, rtol=BRUTE_RTOL)
 
 
 def test_equals_the_composition_of_its_stage_goldens():
@@ -118,7 +118,7 @@ def test_equals_the_composition_of_its_stage_goldens():
         query_rope=as_bf16(p["q_rope"]).reshape(b, s1, -1, 64), key_rope=as_bf16(p["kr"]).reshape(shape[:3] + (64,)),
         layout_query="BSND", layout_kv="PA_BSND", sparse_mode=3,
     )
-    res = compare_float(out, np.asarray(composed).reshape(out.shape))
+    res = compare_float_ratio(out, np.asarray(composed).reshape(out.shape))
     assert res, res.summary()
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import attn_brute as brute
 from attn_brute import catalog, golden
 from dsaops import cases
-from dsaops.compare import compare_float
+from dsaops.compare import compare_float_ratio
 from dsaops.errors import ConstraintError
 
 OP = "sparse_flash_attention"
@@ -27,7 +27,7 @@ def test_smoke_case_matches_brute_force(case):
     got = golden(OP)(**args)
     want = brute.sparse_flash_attention(args)
     assert got.dtype == BF16 and got.shape == want.shape
-    result = compare_float(got, want)
+    result = compare_float_ratio(got, want)
     assert result.passed, result.summary()
     zero_rows = ~want.any(axis=-1)
     assert not got.astype(np.float32)[zero_rows].any(), "rows that select nothing must be zeros"
@@ -121,7 +121,7 @@ def test_permuting_the_valid_indices_does_not_change_the_output(seed):
         n = int((row >= 0).sum())
         row[:n] = rng.permutation(row[:n])
     a, b = golden(OP)(**args), golden(OP)(**dict(args, sparse_indices=perm))
-    result = compare_float(b, a)
+    result = compare_float_ratio(b, a)
     assert result.passed, result.summary()
 
 

@@ -12,7 +12,7 @@ import attn_brute as brute
 from attn_brute import catalog, golden
 from dsaops import cases
 from dsaops.cases._gen import pack_kv_rows
-from dsaops.compare import compare_float
+from dsaops.compare import compare_float_ratio
 from dsaops.errors import ConstraintError
 
 OP = "sparse_flash_attention_quant"
@@ -27,7 +27,7 @@ def test_smoke_case_matches_brute_force(case):
     got = golden(OP)(**args)
     want = brute.sparse_flash_attention_quant(args)
     assert got.shape == want.shape and got.dtype == BF16
-    result = compare_float(got, want)
+    result = compare_float_ratio(got, want)
     assert result.passed, result.summary()
     for k, v in before.items():
         assert np.array_equal(args[k], v), k

@@ -209,12 +209,14 @@ def topk_rule(scores, k: int) -> np.ndarray:
     NaN scores rank below every number (their order is undefined by the op; this keeps
     the output deterministic and in range).
     """
-    s = np.asarray(scores, dtype=np.float32)
+    s = np.asarray(scores)
+    if s.dtype != np.float64:  # float64 scores (the exact variants) keep their precision
+        s = s.astype(np.float32)
     n = s.shape[0]
     out = np.full(k, -1, dtype=np.int32)
     if n == 0 or k == 0:
         return out
-    s = np.where(np.isnan(s), np.float32(-np.inf), s)
+    s = np.where(np.isnan(s), -np.inf, s).astype(s.dtype)
     if n <= k:
         cand = np.arange(n, dtype=np.int64)
     else:

@@ -12,12 +12,15 @@ from typing import NamedTuple
 import ml_dtypes
 import numpy as np
 
+from ._precision import GOLDEN, Precision
+
 BF16 = ml_dtypes.bfloat16
 
 #: Tile width of the per-tile KV-cache quantization (OPS.md section 4).
 KV_TILE = 128
-#: Lower bound of a per-tile scale, so an all-zero tile still dequantizes to zeros.
-KV_TILE_MIN_SCALE = 1e-8
+#: amax below this quantises with the factor 127 / AMAX_FLOOR (so 127 / amax never overflows fp32):
+#: an all-zero row/head/tile gives q = 0 and scale 0 (dequantizes to zeros, never NaN).
+AMAX_FLOOR = 2.0**-96
 
 
 # ---------------------------------------------------------------------------------------
@@ -45,9 +48,9 @@ def bf16_f32(x) -> np.ndarray:
     return round_bf16(x).astype(np.float32)
 
 
-def matmul_f32(a, b) -> np.ndarray:
-    """fp32 matmul of two arrays of any float dtype (accumulation in fp32, as the cube unit does)."""
-    return np.matmul(f32(a), f32(b))
+def matmul_f32(a, b, prec: Precision = GOLDEN) -> np.ndarray:
+    """Matmul in the compute dtype (fp32 accumulation for GOLDEN, as the cube unit does; fp64 for EXACT)."""
+    return np.matmul(prec.up(a), prec.up(b))
 
 
 def matmul_int8(a, b) -> np.ndarray:
@@ -64,13 +67,8 @@ def matmul_int8(a, b) -> np.ndarray:
     return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int32)
 
 
-def _round_clip_int8(v: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    # np.rint rounds half to even.
-    return np.clip(np.rint(v), lo, hi).astype(np.int8)
-
-
 # ---------------------------------------------------------------------------------------
-# Quantization recipes
+# Quantization recipes (OPS.md "Quantisation form")
 # ---------------------------------------------------------------------------------------
 
 
@@ -81,50 +79,56 @@ class Quantized(NamedTuple):
     scale: np.ndarray
 
 
-def quant_per_token(x, axis: int = -1) -> Quantized:
+def _quantize(v: np.ndarray, axis: int, lo: int, prec: Precision) -> tuple[np.ndarray, np.ndarray]:
+    """The multiply form over ``axis`` (keepdims): q = clip(rint(x * (127 / amax)), lo, 127), scale = amax / 127.
+
+    GOLDEN computes in fp32: the factor is fp32(127 / amax) and x * factor is one fp32
+    product, as seed 004's kernels do (``scale_quant = 127 / max_value; out = input *
+    scale_quant``). amax below :data:`AMAX_FLOOR` uses 127 / AMAX_FLOOR, so an all-zero
+    group gives q = 0 with scale 0. np.rint rounds half to even.
+    """
+    amax = np.max(np.abs(v), axis=axis, keepdims=True)
+    factor = prec.const(127.0) / np.maximum(amax, prec.const(AMAX_FLOOR))
+    q = np.clip(np.rint(v * factor), lo, 127).astype(np.int8)
+    return q, amax / prec.const(127.0)
+
+
+def quant_per_token(x, axis: int = -1, prec: Precision = GOLDEN) -> Quantized:
     """Dynamic symmetric int8 quant over ``axis`` with an fp32 scale (op 6, q_norm).
 
-    scale = amax(|x|)/127 (fp32, keepdims); q = round-half-even(x/scale) clipped to
-    [-127, 127]. An all-zero row gets scale 0 and q 0.
+    q = round-half-even(x * fp32(127 / amax)) clipped to [-127, 127]; scale = amax / 127
+    (fp32, keepdims). An all-zero row gets scale 0 and q 0.
     """
-    v = f32(x)
-    amax = np.max(np.abs(v), axis=axis, keepdims=True)
-    scale = (amax / np.float32(127.0)).astype(np.float32)
-    safe = np.where(scale > 0, scale, np.float32(1.0))
-    q = _round_clip_int8(v / safe, -127, 127)
-    return Quantized(q, scale)
+    q, scale = _quantize(prec.up(x), axis, -127, prec)
+    return Quantized(q, prec.out_fp32(scale))
 
 
-def quant_per_token_head(x, axis: int = -1) -> Quantized:
+def quant_per_token_head(x, axis: int = -1, prec: Precision = GOLDEN) -> Quantized:
     """Dynamic symmetric int8 quant of one head of one token, fp16 scale (ops 2 and 7).
 
-    scale = amax(|x|)/127 over ``axis`` (fp32, then stored as fp16, keepdims);
-    q = round-half-even(x/scale) with the fp32 scale, clipped to [-127, 127].
+    q = round-half-even(x * fp32(127 / amax)) clipped to [-127, 127]; the stored scale is
+    fp16(amax / 127) (keepdims). The fp16 scale is subnormal below amax ~ 7.7e-3 and 0
+    below amax ~ 3.8e-6 while q still spans +-127: q does not depend on the scale's
+    rounding, so |q * scale - x| <= 127 * |fp16 scale - amax/127| + amax/127 / 2 (+ fp32
+    rounding). An all-zero head gives q 0, scale 0.
     """
-    v = f32(x)
-    amax = np.max(np.abs(v), axis=axis, keepdims=True)
-    scale = (amax / np.float32(127.0)).astype(np.float32)
-    safe = np.where(scale > 0, scale, np.float32(1.0))
-    q = _round_clip_int8(v / safe, -127, 127)
+    q, scale = _quantize(prec.up(x), axis, -127, prec)
     return Quantized(q, scale.astype(np.float16))
 
 
-def quant_per_tile(x, tile: int = KV_TILE) -> Quantized:
+def quant_per_tile(x, tile: int = KV_TILE, prec: Precision = GOLDEN) -> Quantized:
     """Per-tile int8 quant of the last axis with fp32 scales (the KV cache of ops 4-6).
 
     The last axis (length a multiple of ``tile``) is cut into tiles; per tile
-    scale = max(amax/127, 1e-8), q = round-half-even(x/scale) clipped to [-128, 127].
-    Returns q with x's shape and scale with shape [..., last // tile].
+    q = round-half-even(x * fp32(127 / amax)) clipped to [-128, 127], scale = amax / 127
+    (an all-zero tile: q 0, scale 0). Returns q with x's shape and scale [..., last // tile].
     """
-    v = f32(x)
+    v = prec.up(x)
     d = v.shape[-1]
     if d % tile:
         raise ValueError(f"quant_per_tile: last axis {d} is not a multiple of tile {tile}")
-    tiles = v.reshape(v.shape[:-1] + (d // tile, tile))
-    amax = np.max(np.abs(tiles), axis=-1, keepdims=True)
-    scale = np.maximum(amax / np.float32(127.0), np.float32(KV_TILE_MIN_SCALE)).astype(np.float32)
-    q = _round_clip_int8(tiles / scale, -128, 127)
-    return Quantized(q.reshape(v.shape), scale[..., 0])
+    q, scale = _quantize(v.reshape(v.shape[:-1] + (d // tile, tile)), -1, -128, prec)
+    return Quantized(q.reshape(v.shape), prec.out_fp32(scale[..., 0]))
 
 
 def dequant(q, scale) -> np.ndarray:
@@ -143,16 +147,12 @@ def dequant_per_tile(q, scale, tile: int = KV_TILE) -> np.ndarray:
 
 
 def quant_per_channel_weight(w, axis: int = 0) -> Quantized:
-    """Symmetric int8 per-output-channel weight quant (W8A8 weights of ops 6/7).
+    """Symmetric int8 per-output-channel weight quant (W8A8 weights of ops 6/7), multiply form.
 
     ``w`` is [k, n] (reduction axis 0 by default); one fp32 scale per output channel,
     returned with shape [n, 1] as the seed's dequant_scale / w_qb_scale are laid out.
     """
-    v = f32(w)
-    amax = np.max(np.abs(v), axis=axis, keepdims=True)
-    scale = (amax / np.float32(127.0)).astype(np.float32)
-    safe = np.where(scale > 0, scale, np.float32(1.0))
-    q = _round_clip_int8(v / safe, -127, 127)
+    q, scale = _quantize(f32(w), axis, -127, GOLDEN)
     return Quantized(q, np.moveaxis(scale, axis, -1).reshape(-1, 1))
 
 
@@ -161,20 +161,20 @@ def quant_per_channel_weight(w, axis: int = 0) -> Quantized:
 # ---------------------------------------------------------------------------------------
 
 
-def rms_norm(x, gamma, epsilon: float) -> np.ndarray:
-    """fp32 RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * gamma (no rounding)."""
-    v = f32(x)
+def rms_norm(x, gamma, epsilon: float, prec: Precision = GOLDEN) -> np.ndarray:
+    """RMSNorm over the last axis in the compute dtype: x / sqrt(mean(x^2) + eps) * gamma (no rounding)."""
+    v = prec.up(x)
     ms = np.mean(v * v, axis=-1, keepdims=True)
-    return v / np.sqrt(ms + np.float32(epsilon)) * f32(gamma)
+    return v / np.sqrt(ms + prec.const(epsilon)) * prec.up(gamma)
 
 
-def layer_norm(x, gamma, beta, epsilon: float) -> np.ndarray:
-    """fp32 LayerNorm over the last axis (biased variance) * gamma + beta (no rounding)."""
-    v = f32(x)
+def layer_norm(x, gamma, beta, epsilon: float, prec: Precision = GOLDEN) -> np.ndarray:
+    """LayerNorm over the last axis (biased variance) * gamma + beta in the compute dtype (no rounding)."""
+    v = prec.up(x)
     mean = np.mean(v, axis=-1, keepdims=True)
     c = v - mean
     var = np.mean(c * c, axis=-1, keepdims=True)
-    return c / np.sqrt(var + np.float32(epsilon)) * f32(gamma) + f32(beta)
+    return c / np.sqrt(var + prec.const(epsilon)) * prec.up(gamma) + prec.up(beta)
 
 
 # ---------------------------------------------------------------------------------------
@@ -194,28 +194,28 @@ def deinterleave(x) -> np.ndarray:
     return np.concatenate([x[..., 0::2], x[..., 1::2]], axis=-1)
 
 
-def rope_half(x, cos, sin) -> np.ndarray:
-    """Half-split RoPE in fp32: y = x*cos + rotate_half(x)*sin (no rounding).
+def rope_half(x, cos, sin, prec: Precision = GOLDEN) -> np.ndarray:
+    """Half-split RoPE in the compute dtype: y = x*cos + rotate_half(x)*sin (no rounding).
 
     ``cos``/``sin`` are [t, d] and broadcast over any head axes between t and d
     (x is [t, d] or [t, n, d]).
     """
-    v = f32(x)
-    c = f32(cos)
-    s = f32(sin)
+    v = prec.up(x)
+    c = prec.up(cos)
+    s = prec.up(sin)
     while c.ndim < v.ndim:
         c = c[:, None]
         s = s[:, None]
     return v * c + rotate_half(v) * s
 
 
-def rope_interleaved(x, cos, sin) -> np.ndarray:
-    """RoPE of op 6: de-interleave the input pairs, then the half-split form (fp32, no rounding).
+def rope_interleaved(x, cos, sin, prec: Precision = GOLDEN) -> np.ndarray:
+    """RoPE of op 6: de-interleave the input pairs, then the half-split form (no rounding).
 
     The output stays in the half-split order; q.k is unchanged because q and k are
     permuted the same way.
     """
-    return rope_half(deinterleave(x), cos, sin)
+    return rope_half(deinterleave(x), cos, sin, prec)
 
 
 # ---------------------------------------------------------------------------------------

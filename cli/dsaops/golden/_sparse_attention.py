@@ -14,6 +14,9 @@ This is the flash-attention form of softmax(scale * Q K~^T) V~ used by the Ascen
 references: the unnormalized probabilities are what the kernel rounds to bf16 for the
 second matmul, and the division by the fp32 row sum comes last. A row that selects no key
 outputs zeros. Duplicate indices are attended twice (the op does not de-duplicate).
+Under the EXACT policy (``dsaops.golden.exact``) the same code runs in float64 with no
+rounding of P or of the output. Non-finite query/key values propagate (NaN in the rows
+that attend to them); the scale must be a finite number > 0.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from typing import Callable
 import ml_dtypes
 import numpy as np
 
+import math
+
 from ._common import KeyRows, QueryRows, constraint_error, visible_counts
+from ._precision import GOLDEN, Precision
 
 BF16 = ml_dtypes.bfloat16
 
@@ -56,14 +62,22 @@ def selected_positions(indices, sparse_block_size: int, visible: int) -> np.ndar
     return ind[ind < visible]
 
 
-def attend_row(q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float) -> np.ndarray:
-    """fp32 attention output [N1, Dv] of one query row q [N1, Dqk] over k [n, Dqk], v [n, Dv]."""
+def check_scale(op: str, param: str, value) -> float:
+    """scale_value / softmax_scale: a finite number > 0."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(float(value)) or not value > 0):
+        raise constraint_error(op, param, "must be a finite number > 0", repr(value))
+    return float(value)
+
+
+def attend_row(q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float, prec: Precision = GOLDEN) -> np.ndarray:
+    """Attention output [N1, Dv] of one query row q [N1, Dqk] over k [n, Dqk], v [n, Dv] (compute dtype)."""
     logits = np.matmul(q, k.T)
-    logits *= np.float32(scale)
+    logits *= prec.const(scale)
     m = logits.max(axis=-1, keepdims=True)
     p = np.exp(logits - m)
-    denom = p.sum(axis=-1, keepdims=True, dtype=np.float32)
-    o = np.matmul(p.astype(BF16).astype(np.float32), v)
+    denom = p.sum(axis=-1, keepdims=True, dtype=prec.dtype)
+    o = np.matmul(prec.bf16(p), v)
     return o / denom
 
 
@@ -79,13 +93,14 @@ def sparse_attention(
     n1: int,
     dv: int,
     max_entries: int | None = None,
+    prec: Precision = GOLDEN,
 ) -> np.ndarray:
-    """bf16 output [rows, N1, Dv] for flat query rows; ``indices`` is [rows, K] (one key head).
+    """bf16 output [rows, N1, Dv] for flat query rows (float64 under EXACT); ``indices`` is [rows, K].
 
-    ``q_fn(flat_row)`` returns the fp32 query [N1, Dqk] of one row; ``max_entries`` caps
-    how many leading entries of an index row are read (op 5's ``topk``).
+    ``q_fn(flat_row)`` returns the query [N1, Dqk] of one row in the compute dtype;
+    ``max_entries`` caps how many leading entries of an index row are read (op 5's ``topk``).
     """
-    out = np.zeros((qrows.rows, n1, dv), dtype=np.float32)
+    out = np.zeros((qrows.rows, n1, dv), dtype=prec.dtype)
     for b in range(qrows.batch):
         s1, s2 = int(qrows.lengths[b]), int(krows.lengths[b])
         vis = visible_counts(s1, s2, sparse_mode)
@@ -95,8 +110,8 @@ def sparse_attention(
             if pos.size == 0:
                 continue
             k, v = gather(krows.slots(b, pos))
-            out[row] = attend_row(q_fn(int(row)), k, v, scale)
-    return out.astype(BF16)
+            out[row] = attend_row(q_fn(int(row)), k, v, scale, prec)
+    return prec.out_bf16(out)
 
 
 def check_indices(op: str, param: str, indices, lead_shape: tuple[int, ...]) -> np.ndarray:
@@ -106,4 +121,6 @@ def check_indices(op: str, param: str, indices, lead_shape: tuple[int, ...]) -> 
         raise constraint_error(op, param, "dtype must be int32", ind.dtype)
     if ind.ndim != len(lead_shape) + 2 or tuple(ind.shape[:-2]) != tuple(lead_shape) or ind.shape[-2] != 1:
         raise constraint_error(op, param, f"shape must be {list(lead_shape) + [1, 'K']}", f"shape {list(ind.shape)}")
+    if ind.shape[-1] < 1:
+        raise constraint_error(op, param, "index width K must be >= 1", f"K = 0 (shape {list(ind.shape)})")
     return ind.reshape(-1, ind.shape[-1])

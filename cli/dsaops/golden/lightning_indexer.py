@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _indexer
 from ._common import bind_args
+from ._precision import GOLDEN, Precision
 
 OP = "lightning_indexer"
 
@@ -33,9 +34,15 @@ def lightning_indexer(
 ):
     """int32 top-k key positions, [B, S1, N2, sparse_count] (BSND) or [T, N2, sparse_count] (TND)."""
     bind_args(OP, locals())
+    return topk(query, key, weights, actual_seq_lengths_query, actual_seq_lengths_key, block_table,
+                layout_query, layout_key, sparse_count, sparse_mode, GOLDEN)
+
+
+def topk(query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode,
+         prec: Precision):
+    """The top-k on float tensors of any dtype, scored in the policy's compute dtype (the fused op's EXACT path)."""
     problem, key_fn, score_fn = _prepare(
-        query, key, weights, actual_seq_lengths_query, actual_seq_lengths_key, block_table,
-        layout_query, layout_key, sparse_count, sparse_mode,
+        query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode, prec,
     )
     return _indexer.topk_indices(problem, np.shape(query), key_fn, score_fn)
 
@@ -62,7 +69,8 @@ def lightning_indexer_scores(
     return _indexer.full_scores(problem, np.shape(query), key_fn, score_fn)
 
 
-def _prepare(query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode):
+def _prepare(query, key, weights, act_q, act_k, block_table, layout_query, layout_key, sparse_count, sparse_mode,
+             prec: Precision = GOLDEN):
     # dtypes were checked against the opdef's dtype rows by bind_args
     query, key, weights = np.asarray(query), np.asarray(key), np.asarray(weights)
     problem = _indexer.resolve(
@@ -74,14 +82,14 @@ def _prepare(query, key, weights, act_q, act_k, block_table, layout_query, layou
     k_flat = key.reshape(-1, problem.n2, d)
 
     def key_fn(slots, n2):
-        return k_flat[slots, n2].astype(np.float32).T  # [D, L]
+        return prec.up(k_flat[slots, n2]).T  # [D, L]
 
     def score_fn(rows, n2, k_t):
         heads = slice(n2 * g, (n2 + 1) * g)
-        q = q_flat[rows, heads].astype(np.float32)  # [r, g, D]
-        w = w_flat[rows, heads].astype(np.float32)  # [r, g]
+        q = prec.up(q_flat[rows, heads])  # [r, g, D]
+        w = prec.up(w_flat[rows, heads])  # [r, g]
         logits = np.matmul(q, k_t)  # [r, g, L]
         np.maximum(logits, 0.0, out=logits)
-        return np.matmul(w[:, None, :], logits)[:, 0, :]  # sum over heads, fp32
+        return np.matmul(w[:, None, :], logits)[:, 0, :]  # sum over heads, compute dtype
 
     return problem, key_fn, score_fn

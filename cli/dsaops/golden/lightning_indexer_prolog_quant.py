@@ -6,7 +6,10 @@ k:  bf16(LayerNorm(x @ wk) * gamma + beta) -> RoPE -> Hadamard -> per-token int8
     scale, written into the PA k cache at k_cache_index.
 weights: fp16(bf16(x @ w_proj) * n_heads^-0.5 * head_dim^-0.5).
 Rounding points: bf16 after the dequant, after LayerNorm, after RoPE (the Hadamard
-matmul takes bf16 operands) and after the Hadamard.
+matmul takes bf16 operands) and after the Hadamard. Quantisation is the multiply form
+``rint(x * fp32(127 / amax))`` with the scale stored as fp16(amax / 127) (an all-zero head:
+q 0, scale 0). Non-finite float inputs are an error. ``dsaops.golden.exact.<op>`` runs the
+same maths under the EXACT policy.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import ml_dtypes
 import numpy as np
 
 from dsaops.golden import _prolog as P
+from dsaops.golden._precision import GOLDEN, Precision
 from dsaops.validate import bind
 
 BF16 = ml_dtypes.bfloat16
@@ -65,6 +69,11 @@ def check_indexer_args(
     r.tensor(nm("beta"), beta, BF16, ("idx_head_dim",))
     r.tensor(nm("cos"), cos, BF16, ("t", "rope_dim"))
     r.tensor(nm("sin"), sin, BF16, ("t", "rope_dim"))
+    for key, value in (("x", x), ("wk", wk), ("w_proj", w_proj), ("gamma", gamma), ("beta", beta), ("cos", cos),
+                       ("sin", sin)):
+        r.finite(nm(key), value)
+    if not quant:
+        r.finite(nm("w_qb"), w_qb)
     d = r.dims
     n_heads, head_dim, rope = d["idx_n_heads"], d["idx_head_dim"], d["rope_dim"]
     r.require(
@@ -77,6 +86,8 @@ def check_indexer_args(
     if quant:
         r.tensor(nm("hadamard_q"), hadamard_q, BF16, ("idx_head_dim", "idx_head_dim"))
         r.tensor(nm("hadamard_k"), hadamard_k, BF16, ("idx_head_dim", "idx_head_dim"))
+        r.finite(nm("hadamard_q"), hadamard_q)
+        r.finite(nm("hadamard_k"), hadamard_k)
     kdims = ("idx_block_num", "idx_block_size", 1, "idx_head_dim")
     r.tensor(nm("k_cache"), k_cache, np.int8 if quant else BF16, kdims)
     if quant:
@@ -126,9 +137,13 @@ def lightning_indexer_prolog_quant(
     layout_query="TND",
     layout_key="PA_BSND",
 ) -> LightningIndexerPrologQuantOutputs:
-    args = dict(locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision) -> LightningIndexerPrologQuantOutputs:
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT): opdef binding, then the maths."""
     bind("lightning_indexer_prolog_quant", args)
-    return unconstrained(**args)
+    return unconstrained(**args, precision=prec)
 
 
 def unconstrained(
@@ -152,6 +167,7 @@ def unconstrained(
     layernorm_epsilon_k,
     layout_query="TND",
     layout_key="PA_BSND",
+    precision: Precision = GOLDEN,
 ) -> LightningIndexerPrologQuantOutputs:
     """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
 
@@ -169,24 +185,27 @@ def unconstrained(
     r.positive_float("layernorm_epsilon_k", layernorm_epsilon_k)
     r.choice("layout_query", layout_query, ("TND",))
     r.choice("layout_key", layout_key, ("PA_BSND",))
+    r.finite("q_norm_scale_in", q_norm_scale_in)
+    r.finite("w_qb_scale_in", w_qb_scale_in)
     return compute(x_in, q_norm_in, q_norm_scale_in, w_qb_in, w_qb_scale_in, wk_in, w_proj_in, ln_gamma_k_in,
                    ln_beta_k_in, cos_idx_rope_in, sin_idx_rope_in, hadamard_q_in, hadamard_k_in, k_int8_in,
-                   k_scale_in, shapes, layernorm_epsilon_k)
+                   k_scale_in, shapes, layernorm_epsilon_k, precision)
 
 
 def compute(x, q_norm, q_norm_scale, w_qb, w_qb_scale, wk, w_proj, gamma, beta, cos, sin, hadamard_q, hadamard_k,
-            k_cache, k_scale_cache, shapes: IndexerShapes, epsilon) -> LightningIndexerPrologQuantOutputs:
+            k_cache, k_scale_cache, shapes: IndexerShapes, epsilon,
+            prec: Precision = GOLDEN) -> LightningIndexerPrologQuantOutputs:
     """The pipeline on checked arguments (shared with mla_indexer_prolog_quant)."""
-    q = P.indexer_q_quant(q_norm, q_norm_scale, w_qb, w_qb_scale, shapes.n_heads)
-    q = P.hadamard(P.indexer_rope(q, cos, sin), hadamard_q)
-    q_int8, q_scale = P.quant_heads(q)
-    k = P.hadamard(P.indexer_k(x, wk, gamma, beta, epsilon, cos, sin), hadamard_k)
-    k_int8, k_scale = P.quant_heads(k)
+    q = P.indexer_q_quant(q_norm, q_norm_scale, w_qb, w_qb_scale, shapes.n_heads, prec)
+    q = P.hadamard(P.indexer_rope(q, cos, sin, prec), hadamard_q, prec)
+    q_int8, q_scale = P.quant_heads(q, prec)
+    k = P.hadamard(P.indexer_k(x, wk, gamma, beta, epsilon, cos, sin, prec), hadamard_k, prec)
+    k_int8, k_scale = P.quant_heads(k, prec)
     idx = shapes.cache_index
     return LightningIndexerPrologQuantOutputs(
         q_int8_out=q_int8,
         q_scale_out=q_scale,
         k_int8_out=P.scatter_cache(k_cache, idx, k_int8),
         k_scale_out=P.scatter_cache(k_scale_cache, idx, k_scale),
-        weights_out=P.indexer_weights_fp16(x, w_proj, shapes.head_dim),
+        weights_out=prec.out_fp16(P.indexer_weights(x, w_proj, shapes.head_dim, prec)),
     )

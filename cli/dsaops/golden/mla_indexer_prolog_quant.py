@@ -15,8 +15,9 @@ import numpy as np
 import importlib
 
 from dsaops.golden import _prolog as P
-from dsaops.validate import bind
 from dsaops.golden._numerics import KV_TILE
+from dsaops.golden._precision import GOLDEN, Precision
+from dsaops.validate import bind
 
 # import_module, not "from dsaops.golden import ...": the package resolves op names to functions.
 _ip = importlib.import_module("dsaops.golden.lightning_indexer_prolog_quant")
@@ -98,9 +99,13 @@ def mla_indexer_prolog_quant(
     ip_layout_query="TND",
     ip_layout_key="PA_BSND",
 ) -> MlaIndexerPrologQuantOutputs:
-    args = dict(locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision) -> MlaIndexerPrologQuantOutputs:
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT): opdef binding, then the maths."""
     bind("mla_indexer_prolog_quant", args)
-    return unconstrained(**args)
+    return unconstrained(**args, precision=prec)
 
 
 def unconstrained(
@@ -135,6 +140,7 @@ def unconstrained(
     ip_layernorm_epsilon_k,
     ip_layout_query="TND",
     ip_layout_key="PA_BSND",
+    precision: Precision = GOLDEN,
 ) -> MlaIndexerPrologQuantOutputs:
     """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
 
@@ -162,13 +168,15 @@ def unconstrained(
     r.choice("mla_cache_mode", mla_cache_mode, ("PA_BSND",))
     r.choice("ip_layout_query", ip_layout_query, ("TND",))
     r.choice("ip_layout_key", ip_layout_key, ("PA_BSND",))
+    r.finite("mla_dequant_scale", mla_dequant_scale)
+    r.finite("ip_w_qb_scale_in", ip_w_qb_scale_in)
 
     mla = _mla.compute(token_x, mla_w_dq, mla_w_uq_qr, mla_dequant_scale, mla_w_uk, mla_w_dkv_kr, mla_gamma_cq,
                        mla_gamma_ckv, cos, sin, mla_shapes, mla_kv_cache, mla_kr_cache, mla_k_scale_cache,
-                       mla_epsilon_cq, mla_epsilon_ckv)
+                       mla_epsilon_cq, mla_epsilon_ckv, precision)
     ip = _ip.compute(token_x, mla.q_norm_out, mla.q_norm_scale_out, ip_w_qb_in, ip_w_qb_scale_in, ip_wk_in,
                      ip_w_proj_in, ip_ln_gamma_k_in, ip_ln_beta_k_in, cos, sin, ip_hadamard_q_in, ip_hadamard_k_in,
-                     ip_k_cache, ip_k_cache_scale, ip_shapes, ip_layernorm_epsilon_k)
+                     ip_k_cache, ip_k_cache_scale, ip_shapes, ip_layernorm_epsilon_k, precision)
     return MlaIndexerPrologQuantOutputs(
         mla.query_nope_out, mla.query_rope_out, mla.kv_cache_out, mla.kr_cache_out, mla.k_scale_cache_out,
         ip.q_int8_out, ip.q_scale_out, ip.k_int8_out, ip.k_scale_out, ip.weights_out,

@@ -2,7 +2,10 @@
 
 Weights are logical ND matrices (the device's NZ storage is a layout detail). The caches
 are updated "in place" by returning new arrays: slots cache_index[t] hold the new rows,
-every other slot keeps its bytes.
+every other slot keeps its bytes. Quantisation (q_norm per token, the kv cache per tile of
+128) uses the multiply form ``rint(x * fp32(127 / amax))``; an all-zero group gives q 0
+and scale 0. Non-finite float inputs are an error (they would give garbage int8).
+``dsaops.golden.exact.mla_prolog_quant`` runs the same maths under the EXACT policy.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import ml_dtypes
 import numpy as np
 
 from dsaops.golden import _prolog as P
-from dsaops.validate import bind
 from dsaops.golden._numerics import KV_TILE
+from dsaops.golden._precision import GOLDEN, Precision
+from dsaops.validate import bind
 
 BF16 = ml_dtypes.bfloat16
 
@@ -69,6 +73,11 @@ def check_mla_args(
     r.tensor(nm("cos"), cos, BF16, ("t", "rope_dim"))
     r.tensor(nm("sin"), sin, BF16, ("t", "rope_dim"))
     r.tensor(nm("cache_index"), cache_index, np.int64, ("t",))
+    for key, value in (("token_x", token_x), ("w_dq", w_dq), ("w_uk", w_uk), ("w_dkv_kr", w_dkv_kr),
+                       ("gamma_cq", gamma_cq), ("gamma_ckv", gamma_ckv), ("cos", cos), ("sin", sin)):
+        r.finite(nm(key), value)
+    if not quant:
+        r.finite(nm("w_uq_qr"), w_uq_qr)
     d = r.dims
     rope = d["rope_dim"]
     r.require(rope % 2 == 0, f"{nm('cos')} rope_dim must be even, got {rope}")
@@ -110,9 +119,13 @@ def mla_prolog_quant(
     epsilon_ckv=1e-05,
     cache_mode="PA_BSND",
 ) -> MlaPrologQuantOutputs:
-    args = dict(locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision) -> MlaPrologQuantOutputs:
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT): opdef binding, then the maths."""
     bind("mla_prolog_quant", args)
-    return unconstrained(**args)
+    return unconstrained(**args, precision=prec)
 
 
 def unconstrained(
@@ -134,6 +147,7 @@ def unconstrained(
     epsilon_cq=1e-05,
     epsilon_ckv=1e-05,
     cache_mode="PA_BSND",
+    precision: Precision = GOLDEN,
 ) -> MlaPrologQuantOutputs:
     """The golden's math for any consistent shapes, without the opdef's fixed model sizes.
 
@@ -152,19 +166,20 @@ def unconstrained(
     r.positive_float("epsilon_cq", epsilon_cq)
     r.positive_float("epsilon_ckv", epsilon_ckv)
     r.choice("cache_mode", cache_mode, ("PA_BSND",))
+    r.finite("dequant_scale", dequant_scale)
     return compute(token_x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_ckv, cos, sin,
-                   shapes, kv_cache, kr_cache, k_scale_cache, epsilon_cq, epsilon_ckv)
+                   shapes, kv_cache, kr_cache, k_scale_cache, epsilon_cq, epsilon_ckv, precision)
 
 
 def compute(token_x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_ckv, cos, sin,
-            shapes: MlaShapes, kv_cache, kr_cache, k_scale_cache, epsilon_cq, epsilon_ckv) -> MlaPrologQuantOutputs:
+            shapes: MlaShapes, kv_cache, kr_cache, k_scale_cache, epsilon_cq, epsilon_ckv,
+            prec: Precision = GOLDEN) -> MlaPrologQuantOutputs:
     """The pipeline on checked arguments (shared with mla_indexer_prolog_quant)."""
-    cq = P.mla_cq(token_x, w_dq, gamma_cq, epsilon_cq)
-    q_norm, q_norm_scale = P.quant_q_norm(cq)
-    q = P.mla_q_quant(q_norm, q_norm_scale, w_uq_qr, dequant_scale, shapes.n_q)
-    query = P.mla_query_heads(q, w_uk, cos, sin)
-    kv = P.mla_kv(token_x, w_dkv_kr, gamma_ckv, epsilon_ckv, cos, sin)
-    kv_int8, kv_scale = P.quant_kv_tiles(kv.c_kv)
+    cq = P.mla_cq(token_x, w_dq, gamma_cq, epsilon_cq, prec)
+    q_norm, q_norm_scale = P.quant_q_norm(cq, prec)
+    query = _query(q_norm, q_norm_scale, w_uq_qr, dequant_scale, w_uk, cos, sin, shapes.n_q, prec)
+    kv = P.mla_kv(token_x, w_dkv_kr, gamma_ckv, epsilon_ckv, cos, sin, prec)
+    kv_int8, kv_scale = P.quant_kv_tiles(kv.c_kv, prec)
     idx = shapes.cache_index
     return MlaPrologQuantOutputs(
         q_norm_out=q_norm,
@@ -172,6 +187,26 @@ def compute(token_x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gam
         query_nope_out=query.query_nope,
         query_rope_out=query.query_rope,
         kv_cache_out=P.scatter_cache(kv_cache, idx, kv_int8),
-        kr_cache_out=P.scatter_cache(kr_cache, idx, kv.k_rope),
-        k_scale_cache_out=P.scatter_cache(k_scale_cache, idx, kv_scale),
+        kr_cache_out=P.scatter_cache(kr_cache, idx, prec.out_bf16(kv.k_rope), prec.out_dtype(kr_cache.dtype)),
+        k_scale_cache_out=P.scatter_cache(k_scale_cache, idx, kv_scale, prec.out_dtype(k_scale_cache.dtype)),
     )
+
+
+def _query(q_norm, q_norm_scale, w_uq_qr, dequant_scale, w_uk, cos, sin, n_q: int, prec: Precision) -> P.MlaQuery:
+    q = P.mla_q_quant(q_norm, q_norm_scale, w_uq_qr, dequant_scale, n_q, prec)
+    return P.mla_query_heads(q, w_uk, cos, sin, prec)
+
+
+def query_from_q_norm(args, q_norm, q_norm_scale, prec: Precision = GOLDEN) -> P.MlaQuery:
+    """query_nope_out / query_rope_out computed from a given q_norm_out / q_norm_scale_out (steps 3-5).
+
+    ``args`` are the op's arguments. :func:`dsaops.compare.compare_outputs` judges a
+    kernel's query outputs against this, fed with the kernel's own int8 q_norm, so that a
+    legitimate +-1 in q_norm is not counted against the later outputs.
+    """
+    q_norm = np.asarray(q_norm)
+    if q_norm.dtype != np.int8:
+        raise ValueError(f"mla_prolog_quant: q_norm_out must be int8, got {q_norm.dtype}")
+    n_q = np.shape(args["w_uk"])[0]
+    return _query(q_norm, np.asarray(q_norm_scale), args["w_uq_qr"], args["dequant_scale"], args["w_uk"],
+                  args["cos"], args["sin"], n_q, prec)

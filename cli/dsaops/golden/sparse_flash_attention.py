@@ -12,8 +12,10 @@ import ml_dtypes
 import numpy as np
 
 from ._common import SPARSE_MODES, bind_args, constraint_error, key_rows, query_rows
+from ._precision import GOLDEN, Precision
 from ._sparse_attention import (
     check_indices,
+    check_scale,
     check_query_heads,
     check_sparse_block_size,
     sparse_attention,
@@ -41,11 +43,40 @@ def sparse_flash_attention(
     sparse_mode=3,
 ):
     """bf16 attention output [B, S1, N1, Dv] (BSND) or [T, N1, Dv] (TND)."""
-    bind_args(OP, locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision):
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT)."""
+    bind_args(OP, args)
+    for name in ("query", "key", "value", "query_rope", "key_rope"):
+        arr = args[name]
+        if arr is not None and np.asarray(arr).dtype != BF16:
+            raise constraint_error(OP, name, "dtype must be bfloat16", np.asarray(arr).dtype)
+    return attend(**args, prec=prec)
+
+
+def attend(
+    query,
+    key,
+    value,
+    sparse_indices,
+    scale_value,
+    sparse_block_size,
+    *,
+    block_table=None,
+    actual_seq_lengths_query=None,
+    actual_seq_lengths_kv=None,
+    query_rope=None,
+    key_rope=None,
+    layout_query="BSND",
+    layout_kv="BSND",
+    sparse_mode=3,
+    prec: Precision = GOLDEN,
+):
+    """The maths on float tensors of any dtype (the fused op feeds float64 ones under EXACT)."""
     query, key, value = np.asarray(query), np.asarray(key), np.asarray(value)
-    for name, arr in (("query", query), ("key", key), ("value", value)):
-        if arr.dtype != BF16:
-            raise constraint_error(OP, name, "dtype must be bfloat16", arr.dtype)
+    check_scale(OP, "scale_value", scale_value)
     if (query_rope is None) != (key_rope is None):
         raise constraint_error(OP, "query_rope", "and key_rope must be given together", "only one of them")
     if int(sparse_mode) not in SPARSE_MODES:
@@ -73,8 +104,6 @@ def sparse_flash_attention(
     if query_rope is not None:
         query_rope, key_rope = np.asarray(query_rope), np.asarray(key_rope)
         for name, arr, like in (("query_rope", query_rope, query), ("key_rope", key_rope, key)):
-            if arr.dtype != BF16:
-                raise constraint_error(OP, name, "dtype must be bfloat16", arr.dtype)
             if arr.shape[:-1] != like.shape[:-1]:
                 raise constraint_error(OP, name, f"shape must be {list(like.shape[:-1]) + ['Dr']}", list(arr.shape))
         if query_rope.shape[-1] != key_rope.shape[-1]:
@@ -85,16 +114,16 @@ def sparse_flash_attention(
         raise constraint_error(OP, "key", f"D must equal query D {query.shape[-1]}", key.shape[-1])
 
     def q_fn(row):
-        q = q_flat[row].astype(np.float32)
+        q = prec.up(q_flat[row])
         if query_rope is None:
             return q
-        return np.concatenate([q, qr_flat[row].astype(np.float32)], axis=-1)
+        return np.concatenate([q, prec.up(qr_flat[row])], axis=-1)
 
     def gather(slots):
-        k = k_flat[slots].astype(np.float32)
+        k = prec.up(k_flat[slots])
         if query_rope is not None:
-            k = np.concatenate([k, kr_flat[slots].astype(np.float32)], axis=-1)
-        return k, v_flat[slots].astype(np.float32)
+            k = np.concatenate([k, prec.up(kr_flat[slots])], axis=-1)
+        return k, prec.up(v_flat[slots])
 
-    out = sparse_attention(q_fn, qrows, krows, indices, s, int(sparse_mode), scale_value, gather, n1, dv)
+    out = sparse_attention(q_fn, qrows, krows, indices, s, int(sparse_mode), scale_value, gather, n1, dv, prec=prec)
     return out.reshape(query.shape[:-1] + (dv,))

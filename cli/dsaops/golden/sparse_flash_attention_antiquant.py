@@ -8,7 +8,9 @@ Each KV token is one 656-byte int8 row in Ascend byte order (little-endian):
 
 Dequant: nope_bf16 = bf16(fp32(int8) * scale_tile); K~ = [nope_bf16 | rope] (576 dims,
 matching the query's 512 nope ++ 64 rope), V~ = nope_bf16 of the value rows. Then exactly
-the attention of op 3 (:mod:`._sparse_attention`).
+the attention of op 3 (:mod:`._sparse_attention`). The cache's per-tile quantisation
+(made by ``dsaops.golden._numerics.quant_per_tile``) is the multiply form
+``rint(x * fp32(127 / amax))`` with scale amax / 127; an all-zero tile has scale 0 and q 0.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import ml_dtypes
 import numpy as np
 
 from ._common import SPARSE_MODES, bind_args, constraint_error, key_rows, query_rows
+from ._precision import GOLDEN, Precision
 from ._sparse_attention import (
     check_indices,
+    check_scale,
     check_query_heads,
     check_sparse_block_size,
     sparse_attention,
@@ -57,11 +61,18 @@ def unpack_kv_rows(rows) -> KvRows:
     return KvRows(nope.copy(), rope, scales)
 
 
-def dequant_nope(nope, scales) -> np.ndarray:
-    """bf16(fp32(int8) * scale of its 128-value tile) for nope [..., 512], scales [..., 4]."""
-    q = np.asarray(nope).astype(np.float32)
-    tiles = q.reshape(q.shape[:-1] + (SCALE_COUNT, TILE)) * np.asarray(scales, dtype=np.float32)[..., None]
-    return tiles.reshape(q.shape).astype(BF16)
+def dequant_nope(nope, scales, prec: Precision | None = None) -> np.ndarray:
+    """bf16(fp32(int8) * scale of its 128-value tile) for nope [..., 512], scales [..., 4].
+
+    Without ``prec``: a bf16 array. With a policy: its rounding point, in its compute dtype
+    (EXACT: float64 int8 * scale, unrounded).
+    """
+    p = prec or GOLDEN
+    q = p.up(nope)
+    tiles = q.reshape(q.shape[:-1] + (SCALE_COUNT, TILE)) * p.up(scales)[..., None]
+    if prec is None:
+        return tiles.reshape(q.shape).astype(BF16)
+    return p.bf16(tiles.reshape(q.shape))
 
 
 def sparse_flash_attention_antiquant(
@@ -88,7 +99,20 @@ def sparse_flash_attention_antiquant(
     rope_head_dim=0,
 ):
     """bf16 attention output [B, S1, N1, 512] (BSND) or [T, N1, 512] (TND)."""
-    bind_args(OP, locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision):
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT)."""
+    bind_args(OP, args)
+    return _compute(**args, prec=prec)
+
+
+def _compute(query, key, value, sparse_indices, scale_value, sparse_block_size, key_quant_mode, value_quant_mode, *,
+             key_dequant_scale, value_dequant_scale, block_table, actual_seq_lengths_query, actual_seq_lengths_kv,
+             layout_query, layout_kv, sparse_mode, attention_mode, quant_scale_repo_mode, tile_size, rope_head_dim,
+             prec: Precision):
+    check_scale(OP, "scale_value", scale_value)
     for name, got, want in (
         ("key_quant_mode", key_quant_mode, 2), ("value_quant_mode", value_quant_mode, 2),
         ("attention_mode", attention_mode, 2), ("quant_scale_repo_mode", quant_scale_repo_mode, 1),
@@ -135,15 +159,15 @@ def sparse_flash_attention_antiquant(
 
     def gather(slots):
         kr = unpack_kv_rows(k_flat[slots])
-        k_nope = dequant_nope(kr.nope, kr.scales).astype(np.float32)
-        k = np.concatenate([k_nope, kr.rope.astype(np.float32)], axis=-1)
+        k_nope = dequant_nope(kr.nope, kr.scales, prec)
+        k = np.concatenate([k_nope, prec.up(kr.rope)], axis=-1)
         if same_kv:
             return k, k_nope
         vr = unpack_kv_rows(v_flat[slots])
-        return k, dequant_nope(vr.nope, vr.scales).astype(np.float32)
+        return k, dequant_nope(vr.nope, vr.scales, prec)
 
     out = sparse_attention(
-        lambda row: q_flat[row].astype(np.float32), qrows, krows, indices, s, int(sparse_mode),
-        scale_value, gather, n1, NOPE_DIM,
+        lambda row: prec.up(q_flat[row]), qrows, krows, indices, s, int(sparse_mode),
+        scale_value, gather, n1, NOPE_DIM, prec=prec,
     )
     return out.reshape(query.shape[:-1] + (NOPE_DIM,))

@@ -14,7 +14,8 @@ import ml_dtypes
 import numpy as np
 
 from ._common import as_int_vector, bind_args, constraint_error, key_rows, query_rows
-from ._sparse_attention import check_query_heads, sparse_attention
+from ._precision import GOLDEN, Precision
+from ._sparse_attention import check_query_heads, check_scale, sparse_attention
 from .sparse_flash_attention_antiquant import NOPE_DIM, ROPE_DIM, SCALE_COUNT, dequant_nope
 
 OP = "sparse_flash_attention_quant"
@@ -39,7 +40,18 @@ def sparse_flash_attention_quant(
     max_blocknum_perbatch,
 ):
     """bf16 attention output [b, s1, nq, 512]."""
-    bind_args(OP, locals())
+    return run(dict(locals()), GOLDEN)
+
+
+def run(args: dict, prec: Precision):
+    """The public golden (``prec`` GOLDEN) and its exact variant (EXACT)."""
+    bind_args(OP, args)
+    return _compute(**args, prec=prec)
+
+
+def _compute(query_nope, query_rope, key_nope_2d, key_rope_2d, k_nope_scales, topk_indices, block_table, kv_act_seqs,
+             nq, n_kv, softmax_scale, topk, block_size, max_blocknum_perbatch, prec: Precision):
+    check_scale(OP, "softmax_scale", softmax_scale)
     qn, qr = np.asarray(query_nope), np.asarray(query_rope)
     kn, kr, ks = np.asarray(key_nope_2d), np.asarray(key_rope_2d), np.asarray(k_nope_scales)
     ind, table = np.asarray(topk_indices), np.asarray(block_table)
@@ -79,6 +91,8 @@ def sparse_flash_attention_quant(
     if b == 0 or t % b:
         raise constraint_error(OP, "query_nope", f"token count t must be a multiple of b = {b}", t)
     s1 = t // b
+    if topk < 1:
+        raise constraint_error(OP, "topk", "index width must be >= 1", topk)
     if ind.shape != (t, n_kv * topk):
         raise constraint_error(OP, "topk_indices", f"shape must be [{t}, {n_kv * topk}]", list(ind.shape))
     qrows = query_rows(OP, "BSND", (b, s1), None)
@@ -89,11 +103,11 @@ def sparse_flash_attention_quant(
     q_all = np.concatenate([qn.reshape(t, nq, NOPE_DIM), qr.reshape(t, nq, ROPE_DIM)], axis=-1)
 
     def gather(slot_ids):
-        k_nope = dequant_nope(kn[slot_ids], ks[slot_ids]).astype(np.float32)
-        return np.concatenate([k_nope, kr[slot_ids].astype(np.float32)], axis=-1), k_nope
+        k_nope = dequant_nope(kn[slot_ids], ks[slot_ids], prec)
+        return np.concatenate([k_nope, prec.up(kr[slot_ids])], axis=-1), k_nope
 
     out = sparse_attention(
-        lambda row: q_all[row].astype(np.float32), qrows, krows, ind, 1, CAUSAL, softmax_scale,
-        gather, nq, NOPE_DIM, max_entries=topk,
+        lambda row: prec.up(q_all[row]), qrows, krows, ind, 1, CAUSAL, softmax_scale,
+        gather, nq, NOPE_DIM, max_entries=topk, prec=prec,
     )
     return out.reshape(b, s1, nq, NOPE_DIM)
