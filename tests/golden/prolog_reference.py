@@ -44,13 +44,17 @@ def rotate_pairs(vals, cos_row, sin_row, pairs):
 
 
 def mla_token(x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_ckv, cos, sin, eps_cq, eps_ckv,
-              quant=True):
-    """One token of the MLA prolog. Returns a dict of the token's outputs (values as float64/int lists)."""
+              quant=True, exact=False):
+    """One token of the MLA prolog. Returns a dict of the token's outputs (values as float64/int lists).
+
+    ``exact``: no bf16 rounding anywhere (the reference of dsaops.golden.exact); the int8 steps stay.
+    """
+    rnd = f64 if exact else bf
     n_q, nope, kvl = w_uk.shape
     rope = cos.shape[0]
-    cq = bf(f64(x) @ f64(w_dq))
+    cq = rnd(f64(x) @ f64(w_dq))
     ms = float(np.sum(cq * cq)) / cq.size
-    cq = bf(cq / math.sqrt(ms + eps_cq) * f64(gamma_cq))
+    cq = rnd(cq / math.sqrt(ms + eps_cq) * f64(gamma_cq))
     res = {"cq": cq}
     if quant:
         ints, scale = quant_row(cq, -127, 127)
@@ -58,28 +62,28 @@ def mla_token(x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_c
         w = np.asarray(w_uq_qr).astype(np.int64)
         acc = np.array([sum(int(a) * int(b) for a, b in zip(ints, w[:, c])) for c in range(w.shape[1])],
                        dtype=np.float64)
-        q = bf(acc * scale * f64(dequant_scale)[:, 0])
+        q = rnd(acc * scale * f64(dequant_scale)[:, 0])
     else:
-        q = bf(cq @ f64(w_uq_qr))
+        q = rnd(cq @ f64(w_uq_qr))
     q = q.reshape(n_q, nope + rope)
     c, s = f64(cos), f64(sin)
     half = rope // 2
     # output slot k < half takes input pair (2k, 2k+1) de-interleaved to (k, k + half)
     q_nope_out, q_rope_out = [], []
     for n in range(n_q):
-        q_nope_out.append(bf(q[n, :nope] @ f64(w_uk[n])))
+        q_nope_out.append(rnd(q[n, :nope] @ f64(w_uk[n])))
         pe = q[n, nope:]
         split = np.concatenate([pe[0::2], pe[1::2]])
-        q_rope_out.append(bf(rotate_pairs(split, c, s, [(k, k + half) for k in range(half)])))
+        q_rope_out.append(rnd(rotate_pairs(split, c, s, [(k, k + half) for k in range(half)])))
     res["query_nope"] = np.stack(q_nope_out)
     res["query_rope"] = np.stack(q_rope_out)
-    kv = bf(f64(x) @ f64(w_dkv_kr))
+    kv = rnd(f64(x) @ f64(w_dkv_kr))
     ckv = kv[:kvl]
     ms = float(np.sum(ckv * ckv)) / kvl
-    ckv = bf(ckv / math.sqrt(ms + eps_ckv) * f64(gamma_ckv))
+    ckv = rnd(ckv / math.sqrt(ms + eps_ckv) * f64(gamma_ckv))
     pe = kv[kvl:]
     split = np.concatenate([pe[0::2], pe[1::2]])
-    res["k_rope"] = bf(rotate_pairs(split, c, s, [(k, k + half) for k in range(half)]))
+    res["k_rope"] = rnd(rotate_pairs(split, c, s, [(k, k + half) for k in range(half)]))
     res["c_kv"] = ckv
     if quant:
         ints, scales = [], []
@@ -92,8 +96,12 @@ def mla_token(x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_c
 
 
 def indexer_token(x, q_in, w_qb, wk, w_proj, gamma, beta, cos, sin, eps, *, q_scale=None, w_qb_scale=None,
-                  hadamard_q=None, hadamard_k=None):
-    """One token of the indexer prolog. q_in is q_norm (ints, with q_scale/w_qb_scale) or bf16 cq."""
+                  hadamard_q=None, hadamard_k=None, exact=False):
+    """One token of the indexer prolog. q_in is q_norm (ints, with q_scale/w_qb_scale) or bf16 cq.
+
+    ``exact``: no bf16 rounding anywhere (the reference of dsaops.golden.exact); the int8 steps stay.
+    """
+    rnd = f64 if exact else bf
     d = wk.shape[1]
     n = w_proj.shape[1]
     rope = cos.shape[0]
@@ -104,28 +112,28 @@ def indexer_token(x, q_in, w_qb, wk, w_proj, gamma, beta, cos, sin, eps, *, q_sc
         ints = [int(v) for v in q_in]
         acc = np.array([sum(a * int(b) for a, b in zip(ints, w[:, col])) for col in range(w.shape[1])],
                        dtype=np.float64)
-        q = bf(acc * q_scale * f64(w_qb_scale)[:, 0]).reshape(n, d)
+        q = rnd(acc * q_scale * f64(w_qb_scale)[:, 0]).reshape(n, d)
     else:
-        q = bf(f64(q_in) @ f64(w_qb)).reshape(n, d)
+        q = rnd(f64(q_in) @ f64(w_qb)).reshape(n, d)
     pairs = [(k, k + half) for k in range(half)]
     res = {}
     qs = []
     for h in range(n):
         head = q[h].copy()
-        head[:rope] = bf(rotate_pairs(head[:rope], c, s, pairs))
+        head[:rope] = rnd(rotate_pairs(head[:rope], c, s, pairs))
         if hadamard_q is not None:
-            head = bf(head @ f64(hadamard_q))
+            head = rnd(head @ f64(hadamard_q))
         qs.append(head)
     res["q"] = np.stack(qs)
     kk = f64(x) @ f64(wk)
     mean = float(np.mean(kk))
     var = float(np.mean((kk - mean) ** 2))
-    k = bf((kk - mean) / math.sqrt(var + eps) * f64(gamma) + f64(beta))
-    k[:rope] = bf(rotate_pairs(k[:rope], c, s, pairs))
+    k = rnd((kk - mean) / math.sqrt(var + eps) * f64(gamma) + f64(beta))
+    k[:rope] = rnd(rotate_pairs(k[:rope], c, s, pairs))
     if hadamard_k is not None:
-        k = bf(k @ f64(hadamard_k))
+        k = rnd(k @ f64(hadamard_k))
     res["k"] = k
-    wts = bf(f64(x) @ f64(w_proj)) * (n**-0.5) * (d**-0.5)
+    wts = rnd(f64(x) @ f64(w_proj)) * (n**-0.5) * (d**-0.5)
     res["weights_f64"] = wts
     if hadamard_q is not None:
         res["q_int8"], res["q_scale"] = zip(*[quant_row(row, -127, 127) for row in res["q"]])

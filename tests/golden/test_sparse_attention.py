@@ -20,8 +20,12 @@ SMALL = dict(B=2, S1=2, S2=45, block_size=16, extra_blocks=3, H=64, q_lora_rank=
 BRUTE_RTOL = 1e-2
 
 
-def _prolog(a):
-    """Per-token brute force of both prologs; returns updated float64 caches and per-token tensors."""
+def _prolog(a, exact=False):
+    """Per-token brute force of both prologs; returns updated float64 caches and per-token tensors.
+
+    ``exact``: without any bf16 rounding (the reference of dsaops.golden.exact.sparse_attention).
+    """
+    rnd = f64 if exact else bf
     t = a["x"].shape[0]
     kv = f64(a["kv_cache"]).reshape(-1, 512)
     kr = f64(a["kr_cache"]).reshape(-1, 64)
@@ -29,15 +33,16 @@ def _prolog(a):
     qn, qr, iq, iw = [], [], [], []
     for i in range(t):
         m = mla_token(a["x"][i], a["w_dq"], a["w_uq_qr"], None, a["w_uk"], a["w_dkv_kr"], a["gamma_cq"],
-                      a["gamma_ckv"], a["cos"][i], a["sin"][i], a["epsilon_cq"], a["epsilon_ckv"], quant=False)
+                      a["gamma_ckv"], a["cos"][i], a["sin"][i], a["epsilon_cq"], a["epsilon_ckv"], quant=False,
+                      exact=exact)
         ix = indexer_token(a["x"][i], m["cq"], a["w_idx_qb"], a["w_idx_k"], a["w_idx_proj"], a["in_gamma_k"],
-                           a["in_beta_k"], a["cos"][i], a["sin"][i], a["layernorm_epsilon_k"])
+                           a["in_beta_k"], a["cos"][i], a["sin"][i], a["layernorm_epsilon_k"], exact=exact)
         slot = int(a["cache_index"][i])
         kv[slot], kr[slot], ik[slot] = m["c_kv"], m["k_rope"], ix["k"]
         qn.append(m["query_nope"])
         qr.append(m["query_rope"])
         iq.append(ix["q"])
-        iw.append(bf(ix["weights_f64"]))
+        iw.append(rnd(ix["weights_f64"]))
     return dict(kv=kv, kr=kr, ik=ik, q_nope=np.stack(qn), q_rope=np.stack(qr), idx_q=np.stack(iq), idx_w=np.stack(iw))
 
 
@@ -46,9 +51,13 @@ def _slot(a, b, j):
     return int(a["block_table"][b, j // bs]) * bs + j % bs
 
 
-def _reference(a, sparse_count, scale):
-    """Indexer scores, top-k (score desc, index asc), then softmax attention with bf16 P, per token."""
-    p = _prolog(a)
+def _reference(a, sparse_count, scale, exact=False):
+    """Indexer scores, top-k (score desc, index asc), then softmax attention with bf16 P, per token.
+
+    ``exact``: no rounding at all, float64 throughout.
+    """
+    rnd = f64 if exact else bf
+    p = _prolog(a, exact)
     b_count = a["act_seqs"].shape[0]
     t = a["x"].shape[0]
     s1 = t // b_count
@@ -68,7 +77,7 @@ def _reference(a, sparse_count, scale):
             logits = scale * (q @ keys.T)
             # OPS.md section 3: P rounded to bf16 before P @ V, unnormalized (flash order), sum in high precision
             prob = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out[row] = bf((bf(prob) @ p["kv"][cs]) / prob.sum(axis=1, keepdims=True))
+            out[row] = rnd((rnd(prob) @ p["kv"][cs]) / prob.sum(axis=1, keepdims=True))
     return out, p
 
 

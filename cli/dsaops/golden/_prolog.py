@@ -87,7 +87,7 @@ class ShapeReader:
             bad = ~np.isfinite(arr.astype(np.float32))
             if bad.any():
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
-                raise self.fail(f"{name} must be finite, got {arr[where]!r} at {list(where)} "
+                raise self.fail(f"{name} must be finite, got {float(arr[where])} at {list(where)} "
                                 f"({int(bad.sum())} non-finite values)")
 
 

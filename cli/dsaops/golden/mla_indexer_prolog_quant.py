@@ -181,3 +181,22 @@ def unconstrained(
         mla.query_nope_out, mla.query_rope_out, mla.kv_cache_out, mla.kr_cache_out, mla.k_scale_cache_out,
         ip.q_int8_out, ip.q_scale_out, ip.k_int8_out, ip.k_scale_out, ip.weights_out,
     )
+
+
+def golden_q_norm(args) -> tuple[np.ndarray, np.ndarray]:
+    """The golden's internal q_norm / q_norm_scale (op 6 steps 1-2 on the op's arguments ``args``)."""
+    cq = P.mla_cq(args["token_x"], args["mla_w_dq"], args["mla_gamma_cq"], args.get("mla_epsilon_cq", 1e-05))
+    return P.quant_q_norm(cq)
+
+
+def query_from_q_norm(args, q_norm, q_norm_scale, prec: Precision = GOLDEN) -> P.MlaQuery:
+    """mla_query_nope_out / mla_query_rope_out from a given q_norm (see mla_prolog_quant.query_from_q_norm).
+
+    The fused op does not output its q_norm; :func:`dsaops.compare.compare_outputs` feeds the
+    golden's (:func:`golden_q_norm`), the q_norm a correct kernel computes up to rare +-1s, so
+    that the exact reference shares the op's int8 decisions instead of re-deciding ~15% of them
+    from unrounded values (which alone costs the golden a cosine of ~0.99997).
+    """
+    mla_args = {"w_uk": args["mla_w_uk"], "w_uq_qr": args["mla_w_uq_qr"], "dequant_scale": args["mla_dequant_scale"],
+                "cos": args["cos"], "sin": args["sin"]}
+    return _mla.query_from_q_norm(mla_args, q_norm, q_norm_scale, prec)
