@@ -1,7 +1,8 @@
 """Case inputs of sparse_flash_attention_antiquant: op 3's cases with the KV cache in 656-byte rows.
 
-Each cache token is the latent c_kv quantized per tile of 128 (fp32 scale = max(amax/127,
-1e-8), round-half-even, clip [-128, 127]) packed with its bf16 k_pe and the 4 scales in
+Each cache token is the latent c_kv quantized per tile of 128 (multiply form: q =
+round-half-even(x * fp32(127 / amax)) clipped to [-128, 127], fp32 scale amax / 127; an
+all-zero tile: q 0, scale 0) packed with its bf16 k_pe and the 4 scales in
 Ascend byte order; the query is [q_nope | q_rope] (576). One tensor serves as key and value.
 """
 
