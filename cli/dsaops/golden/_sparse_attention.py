@@ -21,12 +21,11 @@ that attend to them); the scale must be a finite number > 0.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import ml_dtypes
 import numpy as np
-
-import math
 
 from ._common import KeyRows, QueryRows, constraint_error, visible_counts
 from ._precision import GOLDEN, Precision

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 
 from ._precision import EXACT
 
@@ -31,8 +32,6 @@ OPS = (
 def _exact_variant(op: str):
     module = importlib.import_module(f"dsaops.golden.{op}")
     golden = getattr(module, op)
-    import inspect
-
     signature = inspect.signature(golden)
 
     @functools.wraps(golden)
