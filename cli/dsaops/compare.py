@@ -515,7 +515,9 @@ def compare_outputs(
 
     ``exact`` (from ``dsaops.golden.exact.<op>``) is required for float outputs under the
     default rule; ``scores`` for the indexers' top-k; ``inputs`` (the op's arguments) for
-    mla_prolog_quant's query outputs. Outputs missing from ``actual`` are not judged.
+    mla_prolog_quant's query outputs. With ``inputs``, the prologs' paged caches are judged
+    on the slots cache_index writes, and every other slot must keep its bytes
+    (figure ``untouched_slots_changed``). Outputs missing from ``actual`` are not judged.
     """
     if float_rule not in FLOAT_RULES:
         raise ValueError(f"compare_outputs: float_rule must be one of {FLOAT_RULES}, got {float_rule!r}")
@@ -524,6 +526,7 @@ def compare_outputs(
     gold = _by_name(op, "golden", golden, names)
     ex = _by_name(op, "exact", exact, names)
     recomputed = _recompute_from_q_norm(op, act, inputs) if op in Q_NORM_OPS else {}
+    slots = _written_slots(op, inputs)
     results: dict[str, CompareResult] = {}
     for name in names:
         if name not in act:
@@ -532,6 +535,11 @@ def compare_outputs(
             raise ValueError(f"compare_outputs({op}): golden has no output {name!r}")
         a, g = act[name], gold[name]
         rule = rule_for(op, name, g, float_rule)
+        untouched = None
+        if slots is not None and name in CACHE_OUTPUTS[op][1]:
+            a, g, x, untouched = _split_cache(op, name, a, g, ex[name] if ex and name in ex else None, slots)
+            if x is not None:
+                ex = {**ex, name: x}
         if rule == "topk":
             if scores is None:
                 raise ValueError(f"compare_outputs({op}): {name} needs the golden scores (scores=...)")
@@ -554,8 +562,52 @@ def compare_outputs(
                     "for the double-benchmark rule"
                 )
             res = compare_float(a, g, ex[name])
+        if untouched is not None:
+            res = _with_untouched(res, untouched)
         results[name] = CompareResult(res.rule, res.passed, res.figures, res.reason, res.first_mismatches, name)
     return OpComparison(op, results)
+
+
+#: paged caches updated in place: (cache_index input, cache outputs). With ``inputs`` the rule
+#: judges the written slots only, and every other slot must keep its bytes.
+CACHE_OUTPUTS = {
+    "mla_prolog_quant": ("cache_index", ("kv_cache_out", "kr_cache_out", "k_scale_cache_out")),
+    "lightning_indexer_prolog_quant": ("k_cache_index_in", ("k_int8_out", "k_scale_out")),
+    "mla_indexer_prolog_quant": ("cache_index", ("mla_kv_cache_out", "mla_kr_cache_out", "mla_k_scale_cache_out",
+                                                 "ip_k_int8_out", "ip_k_scale_out")),
+}
+
+
+def _written_slots(op: str, inputs) -> np.ndarray | None:
+    if op not in CACHE_OUTPUTS or inputs is None:
+        return None
+    return np.asarray(inputs[CACHE_OUTPUTS[op][0]]).astype(np.int64).reshape(-1)
+
+
+def _split_cache(op: str, name: str, a, g, x, slots: np.ndarray):
+    """(actual, golden, exact) at the written slots, and the number of other slots whose bytes changed."""
+    a, g = np.asarray(a), np.asarray(g)
+    _check_shapes(f"{op} {name}", actual=a, golden=g)
+    if a.dtype != g.dtype:
+        raise ValueError(f"compare_outputs({op}): {name} dtype {a.dtype} differs from the golden's {g.dtype}")
+    if a.ndim < 2:
+        raise ValueError(f"compare_outputs({op}): {name} must be a paged cache [blocks, block_size, ...]")
+    flat = (-1,) + a.shape[2:]
+    af, gf = a.reshape(flat), g.reshape(flat)
+    keep = np.ones(af.shape[0], bool)
+    keep[slots] = False
+    row = lambda v: v[keep].reshape(int(keep.sum()), -1).view(np.uint8)  # noqa: E731
+    changed = int(np.count_nonzero(np.any(row(af) != row(gf), axis=-1))) if keep.any() else 0
+    xs = None if x is None else np.asarray(x).reshape(flat)[slots]
+    return af[slots], gf[slots], xs, changed
+
+
+def _with_untouched(res: CompareResult, changed: int) -> CompareResult:
+    figures = {**res.figures, "untouched_slots_changed": changed}
+    if not changed:
+        return CompareResult(res.rule, res.passed, figures, res.reason, res.first_mismatches)
+    reason = "; ".join(r for r in (res.reason, f"{changed} cache slots outside cache_index changed") if r)
+    return CompareResult(res.rule, False, figures, reason, res.first_mismatches)
 
 
 def _recompute_from_q_norm(op: str, act: dict, inputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:

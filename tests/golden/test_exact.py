@@ -244,3 +244,23 @@ def test_mla_indexer_prolog_quant_queries_are_judged_from_the_golden_q_norm():
     wrong = gold._replace(mla_query_nope_out=(gold.mla_query_nope_out.astype(np.float32) * 1.01).astype(
         gold.mla_query_nope_out.dtype))
     assert [r.output for r in compare_outputs(op, wrong, gold, ex, inputs=args).failures()] == ["mla_query_nope_out"]
+
+
+def test_caches_are_judged_on_the_written_slots_and_keep_every_other_slot():
+    op = "lightning_indexer_prolog_quant"
+    args = ip_inputs(IP_SMALL, np.random.default_rng(22))
+    module = _module(op)
+    gold, ex = module.unconstrained(**args), module.unconstrained(**args, precision=EXACT)
+    idx = args["k_cache_index_in"]
+    verdict = compare_outputs(op, gold, gold, ex, inputs=args)
+    k = verdict["k_int8_out"]
+    assert verdict.passed and k.figures["total"] == idx.size * gold.k_int8_out.shape[-1]
+    assert k.figures["untouched_slots_changed"] == 0
+    # one byte of a slot the op must not touch
+    spare = np.setdiff1d(np.arange(gold.k_int8_out.shape[0] * gold.k_int8_out.shape[1]), idx)[0]
+    bad = gold.k_int8_out.copy()
+    bad.reshape(-1, bad.shape[-1])[spare, 0] ^= 1
+    res = compare_outputs(op, gold._replace(k_int8_out=bad), gold, ex, inputs=args)["k_int8_out"]
+    assert not res.passed and res.reason == "1 cache slots outside cache_index changed"
+    # without inputs the whole cache is judged by the int8 rule, which cannot see a +-1 there
+    assert compare_outputs(op, {"k_int8_out": bad}, gold, ex).passed
