@@ -162,3 +162,23 @@ def test_compare_outputs_applies_the_double_benchmark_by_default(case):
     assert old["attention_out"].figures == compare_float_ratio(actual, gold).figures
     with pytest.raises(ValueError, match="needs the exact result"):
         compare_outputs(OP, actual, gold)
+
+
+def test_antiquant_kernel_that_keeps_the_dequantized_cache_in_fp32_passes():
+    """Op 4: a kernel that skips the bf16 rounding of the dequantized nope (more precise) passes; the
+    same kernel with the scale of the neighbouring 128-value tile fails."""
+    op = "sparse_flash_attention_antiquant"
+    params = {"B": 1, "S1": 2, "S2": 24, "N1": 16, "sparse_count": 32, "block_size": 16}
+    args = cases.generate(op, params, 4)
+    gold = getattr(__import__("dsaops.golden", fromlist=[op]), op)(**args)
+    ex = exact.sparse_flash_attention_antiquant(**args)
+    actual = brute.sparse_flash_attention_antiquant(args, attend=online_two_tiles, exact=True)
+    res = compare_float(actual.astype(np.float32).astype(BF16), gold, ex)
+    assert res.passed, res.summary()
+    key = args["key"].copy()
+    raw = key.view(np.uint8)
+    raw[..., 640:656] = np.roll(raw[..., 640:656].reshape(raw.shape[:-1] + (4, 4)), 1, axis=-2).reshape(
+        raw.shape[:-1] + (16,))  # tile t reads the scale of tile t - 1
+    wrong = brute.sparse_flash_attention_antiquant(dict(args, key=key, value=key), attend=online_two_tiles)
+    res = compare_float(wrong.astype(np.float32).astype(BF16), gold, ex)
+    assert not res.passed and "RMS error" in res.reason, res.summary()
