@@ -57,6 +57,9 @@ def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VEND
     kernel folder exists there also gets its kernel entry, variants, tiling problem and check, CANN
     tiling adapter and twin glue. A template that renders to whitespace only writes no file.
     """
+    from ..package.layout import validate_vendor
+
+    validate_vendor(vendor)  # it lands in folder names, JSON, config.ini and shell
     engine = Engine(templates)
     kernels = Path(kernels) if kernels is not None else resources.kernels_dir()
     views = []
