@@ -240,6 +240,9 @@ def install(obj: Context, package, install_path, force, out):
 
     package = package or _newest_package(out)
     result = run_install(package, install_path, force=force)
+    from .verify.target import remember_install
+
+    remember_install(result.root)  # dsaops verify's default target
     click.echo(f"{result.action}: {package.name} -> {result.root}")
     if result.kind == "custom":
         click.echo(f"before running: source {result.root}/bin/set_env.bash")
@@ -280,7 +283,63 @@ def doctor(install_path):
         click.echo(line)
 
 
-verify = _reserved("verify", "Run every op's cases and compare with the golden references", "verification")
+_VERIFY_EXITS = """Exit codes of verify:
+
+\b
+  0   every selected case passed (ops without a kernel are listed, not failed)
+  11  a case failed its comparison rule
+  12  a case could not run (kernel error, no golden, no twin library)
+  13  the package is tampered: a file differs from its manifest sha256 (nothing ran)
+  14  an op with a kernel (or the --soc asked for) is missing from the package
+  15  the backend is not available here (--backend npu without an NPU)
+  2   usage error (no package found, unknown case id, bad option)
+
+11 wins over 12, 12 over 14."""
+
+
+@main.command("verify", epilog=_VERIFY_EXITS)
+@click.option("--golden", "golden_mode", is_flag=True,
+              help="Compare every case with the golden references (the verification mode; required).")
+@click.option("--ops", "patterns", metavar="GLOB", help="Comma-separated op name globs (default: every op).")
+@click.option("--cases", "cases", default="smoke", show_default=True, metavar="smoke|full|ID,...",
+              help="A case catalog of the opdefs, or comma-separated case ids (id or op/id).")
+@click.option("--backend", type=click.Choice(["auto", "twin", "npu"]), default="auto", show_default=True,
+              help="twin: the package's CPU-twin libraries; npu: torch_npu on a device; auto: npu when available, "
+                   "else twin.")
+@click.option("--soc", "socs", metavar="SOC[,SOC]", envvar="DSAOPS_SOC",
+              help="Only these SoCs (default: every SoC the package holds).")
+@click.option("--install-path", type=click.Path(file_okay=False, path_type=Path),
+              help="An OPP folder (or vendor folder) to verify (default: $ASCEND_CUSTOM_OPP_PATH, "
+                   "$ASCEND_OPP_PATH's config.ini, the last dsaops install, then build/dsaops).")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Verify the newest .run of a dsaops build --out folder instead of an install.")
+@click.option("--seed", type=click.IntRange(min=0), help="Mix N into every case's seed (default: the catalog's seeds).")
+@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report (schema dsaops-verify-report, version 1) to FILE.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="Run cases in N processes.")
+@click.pass_obj
+def verify(obj: Context, golden_mode, patterns, cases, backend, socs, install_path, build_dir, seed, report_json,
+           junit, jobs):
+    """Verify an installed (or built) package: every case of every op against the goldens."""
+    from .verify import Options, verify as run_verify
+    from .verify.report import junit_xml, table
+
+    if not golden_mode:
+        raise UsageError("dsaops verify: expected --golden (the only verification mode), got none")
+    soc_list = tuple(s.strip() for s in socs.split(",") if s.strip()) if socs is not None else None
+    opts = Options(patterns, cases, backend, soc_list, install_path, build_dir, seed, jobs)
+    rep = run_verify(obj.ops(), opts, opdefs_dir=obj.opdefs_dir, has_kernel=obj.has_kernel, say=click.echo,
+                     progress=lambda line: click.echo(line, err=True))
+    click.echo(table(rep))
+    if report_json is not None:
+        report_json.write_text(json.dumps(rep, indent=2, allow_nan=False) + "\n")
+        click.echo(f"report: {report_json}")
+    if junit is not None:
+        junit.write_bytes(junit_xml(rep))
+        click.echo(f"junit: {junit}")
+    if rep["exit_code"]:
+        sys.exit(rep["exit_code"])
 
 
 @main.command("bench")

@@ -101,6 +101,36 @@ class PackageError(DsaopsError):
     exit_code = 10
 
 
+class VerifyFailed(DsaopsError):
+    """``dsaops verify``: at least one case ran and its result failed the op's comparison rule."""
+
+    exit_code = 11
+
+
+class VerifyIncomplete(DsaopsError):
+    """``dsaops verify``: at least one case could not run (kernel error, no golden, no twin library)."""
+
+    exit_code = 12
+
+
+class PackageTampered(DsaopsError):
+    """``dsaops verify``: an installed (or built) file does not match the package manifest's sha256."""
+
+    exit_code = 13
+
+
+class MissingOp(DsaopsError):
+    """``dsaops verify``: an op with a kernel is not in the package being verified."""
+
+    exit_code = 14
+
+
+class BackendUnavailable(DsaopsError):
+    """``dsaops verify --backend``: the backend cannot run on this machine (e.g. npu without an NPU)."""
+
+    exit_code = 15
+
+
 # exit code -> error class, for the CLI's documentation and tests
 EXIT_CODES = {
     0: "success",
@@ -114,4 +144,9 @@ EXIT_CODES = {
     8: "generated files are out of date (--check)",
     9: "build failed (the message names the op, the file and the log)",
     10: "package refused or install/uninstall failed (nothing was written)",
+    11: "verify: a case failed its comparison rule (wrong result)",
+    12: "verify: a case could not run (kernel error, no golden, no twin library)",
+    13: "verify: the package is tampered (a file does not match its manifest sha256)",
+    14: "verify: an op with a kernel is missing from the package",
+    15: "verify: the backend is not available on this machine (e.g. --backend npu without an NPU)",
 }
