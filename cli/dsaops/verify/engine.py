@@ -13,6 +13,7 @@ import time
 import traceback
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -71,7 +72,7 @@ def make_plan(ops: list[OpDef], pkg: Package, *, selection: str, socs: tuple[str
                              "detail": "has a kernel but is not in the package"})
             else:
                 rows.append({"name": op.name, "status": "no_kernel", "socs": [],
-                             "detail": f"no kernel yet (no {op.kernel.dir}/ in the kernels folder); nothing to verify"})
+                             "detail": f"no kernel yet (no {op.kernel.dir}/ in the kernels folder)"})
             continue
         op_socs = [s for s in entry.get("socs", []) if socs is None or s in socs]
         if not op_socs:
@@ -242,6 +243,14 @@ def _model(op: OpDef, inputs: dict, info, soc: str) -> dict:
             "gm_bytes": int(cost.gm_bytes)}
 
 
+def _died(job: Job, exc: BaseException) -> dict:
+    return {"index": job.index, "op": job.op, "case": job.case, "tier": job.tier, "soc": job.soc, "seed": job.seed,
+            "params": _jsonable(job.params), "status": "error",
+            "error": f"WorkerDied: the process running this case (or one beside it) died: {exc}", "outputs": [],
+            "key_figure": "-", "run": None, "model": None,
+            "times": {"inputs_s": None, "golden_s": None, "exact_s": None, "backend_s": None}}
+
+
 def _worker_run(ctx: Context, job: Job) -> dict:
     _init(ctx)
     return run_job(job)
@@ -265,6 +274,9 @@ def run_jobs(ctx: Context, jobs: list[Job], workers: int, *, on_start: Callable[
             futures = {pool.submit(_worker_run, ctx, job): job for job in jobs}
             for fut in as_completed(futures):
                 job = futures[fut]
-                records[job.index] = fut.result()
+                try:
+                    records[job.index] = fut.result()
+                except BrokenProcessPool as exc:  # a worker died (e.g. a crash inside a library): say which case
+                    records[job.index] = _died(job, exc)
                 on_done(job, records[job.index])
     return [records[j.index] for j in jobs]
