@@ -134,6 +134,21 @@ def test_missing_op_and_op_without_kernel(setup, installed, tmp_path):
     assert r.returncode == 0 and "ascend910_93" not in r.stdout.split("case run(s)")[1]
 
 
+def test_package_op_unknown_to_the_opdefs_cannot_run(setup, installed, tmp_path):
+    from dsaops import resources
+
+    (tmp_path / "no_kernels").mkdir()
+    rj = tmp_path / "r.json"
+    r = dsaops(setup, "verify", "--golden", "--install-path", installed, "--report-json", rj,
+               opdefs=resources.opdefs_dir(), kernels=tmp_path / "no_kernels")
+    assert r.returncode == 12, r.stdout + r.stderr
+    rep = load_report(rj)
+    validate(rep)
+    ops = {o["name"]: o["status"] for o in rep["ops"]}
+    assert ops.pop("fixture_axpy") == "not_in_opdefs" and rep["cases"] == []
+    assert ops and set(ops.values()) == {"no_kernel"}  # every bundled op is listed, none skipped silently
+
+
 def _copy_install(installed: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "opp"
     shutil.copytree(installed, dest, symlinks=True)
