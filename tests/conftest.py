@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,16 @@ def opdef_dir(tmp_path: Path, monkeypatch):
     folder.mkdir()
     monkeypatch.chdir(tmp_path)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_dsaops_state(tmp_path_factory):
+    """`dsaops install` records the folder it installed into under $DSAOPS_STATE_HOME (dsaops verify's
+    default target): keep the tests' records out of the user's home."""
+    old = os.environ.get("DSAOPS_STATE_HOME")
+    os.environ["DSAOPS_STATE_HOME"] = str(tmp_path_factory.mktemp("dsaops_state"))
+    yield
+    if old is None:
+        os.environ.pop("DSAOPS_STATE_HOME", None)
+    else:
+        os.environ["DSAOPS_STATE_HOME"] = old
