@@ -329,8 +329,15 @@ def verify(obj: Context, golden_mode, patterns, cases, backend, socs, install_pa
         raise UsageError("dsaops verify: expected --golden (the only verification mode), got none")
     soc_list = tuple(s.strip() for s in socs.split(",") if s.strip()) if socs is not None else None
     opts = Options(patterns, cases, backend, soc_list, install_path, build_dir, seed, jobs)
+    tty = sys.stderr.isatty()
+
+    def progress(line: str) -> None:  # one line per step in logs; one updated line on a terminal
+        click.echo(f"\r\x1b[K{line}" if tty else line, err=True, nl=not tty)
+
     rep = run_verify(obj.ops(), opts, opdefs_dir=obj.opdefs_dir, has_kernel=obj.has_kernel, say=click.echo,
-                     progress=lambda line: click.echo(line, err=True))
+                     progress=progress)
+    if tty:
+        click.echo("", err=True)
     click.echo(table(rep))
     if report_json is not None:
         report_json.write_text(json.dumps(rep, indent=2, allow_nan=False) + "\n")
