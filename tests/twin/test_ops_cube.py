@@ -18,9 +18,9 @@ def exe(twin):
 
 
 @pytest.fixture(scope="module")
-def res(exe, tmp_path_factory):
+def res(exe, twin, tmp_path_factory):
     d = tmp_path_factory.mktemp("ops_cube_out")
-    subprocess.run([str(exe), str(d)], check=True, capture_output=True)
+    subprocess.run([str(exe), str(d)], check=True, capture_output=True, env=twin.env())
 
     def load(name, dt=np.float32, shape=None):
         a = np.fromfile(d / f"{name}.bin", dtype=dt)
@@ -126,6 +126,6 @@ def test_fixpipe_vdeqf16_per_column(res):
     ("l3d_no_fmatrix", "isSetFMatrix = false needs an earlier SetFmatrix"),
     ("fix_vdeq_no_tensor", "Fixpipe: VDEQF16 needs the quant tensor (the cbufWorkspace overload)"),
 ])
-def test_strict_rules(exe, case, expect):
-    out = subprocess.run([str(exe), "fail", case], check=True, capture_output=True, text=True).stdout
+def test_strict_rules(exe, twin, case, expect):
+    out = subprocess.run([str(exe), "fail", case], check=True, capture_output=True, text=True, env=twin.env()).stdout
     assert "ops_cube.cpp:" in out and expect in out, out

@@ -174,6 +174,13 @@ struct GmWriteRecord {
 
 struct LaunchState;  // launch.h
 
+// Life of one queue buffer (use-after-free check): FreeTensor bumps `epoch`; a LocalTensor handed out
+// by AllocTensor/DeQue remembers the epoch it was made in and is stale once the two differ.
+struct BufLife {
+    uint32_t epoch = 0;
+    SrcLoc freed_at{nullptr, 0};
+};
+
 // The simulated core the calling thread runs.
 struct CoreCtx {
     CoreCtx(const SocProfile& s, bool aic) : soc(s), is_aic(aic) {}
@@ -226,6 +233,8 @@ struct CoreCtx {
     void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
     // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
     uint8_t event_ids_allocated[AscendC::kHardEventCount] = {};
+    // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.
+    std::map<uint64_t, BufLife> buf_life;
 };
 
 inline CoreCtx*& current_core_ptr() {

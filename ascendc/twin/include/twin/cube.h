@@ -495,6 +495,21 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
             }
     return uint64_t(p.ndNum) * p.mSize * p.nSize * sizeof(T);
 }
+
+// Records the GM bytes a Fixpipe actually writes for the cross-core race check: one record per run of
+// consecutive elements (an NZ2ND row of nSize, or a 16-element NZ row), not the whole strided extent.
+template <class T>
+inline void record_bursts(const twin::SrcLoc& loc, const GlobalTensor<T>& dst, const std::vector<std::pair<uint64_t, T>>& out) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(dst.twin_ptr());
+    size_t i = 0;
+    while (i < out.size()) {
+        uint64_t first = out[i].first, next = first + 1;
+        size_t j = i + 1;
+        while (j < out.size() && out[j].first == next) { ++next; ++j; }
+        twin::gm_record_write(loc, base + first * sizeof(T), (next - first) * sizeof(T));
+        i = j;
+    }
+}
 }  // namespace twin_fix
 
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
@@ -505,7 +520,8 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     uint64_t mx = 0;
     uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
     if (out.empty()) return;
-    dst.twin_check_range(loc, "Fixpipe", 0, mx, true);
+    dst.twin_check_range(loc, "Fixpipe", 0, mx, false);
+    twin_fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) {
@@ -540,7 +556,8 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     uint64_t mx = 0;
     uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
     if (out.empty()) return;
-    dst.twin_check_range(loc, api, 0, mx, true);
+    dst.twin_check_range(loc, api, 0, mx, false);
+    twin_fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;

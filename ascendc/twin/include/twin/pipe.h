@@ -12,6 +12,10 @@ namespace AscendC {
 
 class TPipe;
 
+// Event ids of TPipe::AllocEventID/FetchEventID (v8.5.0 kernel_tensor_base.h: int8_t).
+using TEventID = int8_t;
+constexpr TEventID INVALID_TEVENTID = static_cast<TEventID>(-1);
+
 enum class TBufState : uint8_t { FREE = 0, OCCUPIED, ENQUE, DEQUE };
 
 namespace twin_detail {
@@ -77,30 +81,30 @@ public:
     void Init() { Reset(); }
 
     // Event ids for SetFlag/WaitFlag (0-7 per HardEvent).
-    template <HardEvent evt> int32_t AllocEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> TEventID AllocEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
         uint8_t& bits = twin::core(loc).event_ids_allocated[int(evt)];
         for (int i = 0; i < 8; ++i)
             if (!(bits & (1u << i))) {
                 bits |= uint8_t(1u << i);
-                return i;
+                return TEventID(i);
             }
         twin::fail(loc, "TPipe::AllocEventID", "no free event id (ids 0-7)",
                    twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
     }
-    template <HardEvent evt> void ReleaseEventID(int32_t id, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> void ReleaseEventID(TEventID id, twin::SrcLoc loc = twin::SrcLoc::here()) {
         if (id < 0 || id > 7)
             twin::fail(loc, "TPipe::ReleaseEventID", "event id must be in [0, 7]", twin::strf("id = %d", id));
         twin::core(loc).event_ids_allocated[int(evt)] &= uint8_t(~(1u << id));
     }
     // An id not handed out by AllocEventID (it is not reserved).
-    int32_t FetchEventID(HardEvent evt, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    TEventID FetchEventID(HardEvent evt, twin::SrcLoc loc = twin::SrcLoc::here()) {
         uint8_t bits = twin::core(loc).event_ids_allocated[int(evt)];
         for (int i = 0; i < 8; ++i)
-            if (!(bits & (1u << i))) return i;
+            if (!(bits & (1u << i))) return TEventID(i);
         twin::fail(loc, "TPipe::FetchEventID", "no free event id (ids 0-7)",
                    twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
     }
-    template <HardEvent evt> int32_t FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> TEventID FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
         return FetchEventID(evt, loc);
     }
 
@@ -185,6 +189,7 @@ public:
     }
     template <class T> bool EnQue(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::EnQue");
+        t.twin_check_live(loc, "TQue::EnQue", "the tensor");
         int idx = find(loc, "TQue::EnQue", t);
         if (state_[idx] != TBufState::OCCUPIED)
             twin::fail(loc, "TQue::EnQue", "EnQue needs an OCCUPIED tensor (from AllocTensor)",
@@ -209,13 +214,23 @@ public:
         return make<T>(idx);
     }
     template <class T> void DeQue(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) { t = DeQue<T>(loc); }
-    template <class T> void FreeTensor(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    // As in v8.5.0 the tensor is a non-const lvalue reference. The buffer must not be FREE (the real
+    // queue's only check); scratch use (AllocTensor -> use -> FreeTensor, no EnQue/DeQue) is allowed.
+    // An ENQUE buffer is refused too: its later DeQue would hand out a freed buffer.
+    template <class T> void FreeTensor(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::FreeTensor");
         int idx = find(loc, "TQue::FreeTensor", t);
-        if (state_[idx] != TBufState::DEQUE && !(DEPTH == 0 && state_[idx] == TBufState::OCCUPIED))
-            twin::fail(loc, "TQue::FreeTensor", "FreeTensor needs a DEQUE tensor (from DeQue)",
-                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+        if (state_[idx] == TBufState::FREE)
+            twin::fail(loc, "TQue::FreeTensor", "FreeTensor of a buffer that is already free",
+                       twin::strf("buffer %d is FREE (freed twice, or never allocated)", idx));
+        t.twin_check_live(loc, "TQue::FreeTensor", "the tensor");
+        if (state_[idx] == TBufState::ENQUE)
+            twin::fail(loc, "TQue::FreeTensor", "FreeTensor of an enqueued buffer (DeQue it first)",
+                       twin::strf("buffer %d is ENQUE; its DeQue would return a freed buffer", idx));
         state_[idx] = TBufState::FREE;
+        twin::BufLife& life = life_of(idx);
+        life.epoch++;
+        life.freed_at = loc;
         twin::CoreCtx& c = twin::core(loc);
         --c.live_per_pos[int(twin_position())];
         c.counters.queue_ops++;
@@ -266,7 +281,13 @@ private:
         twin::Mem m = twin::pos_mem(twin_position());
         uint32_t off = first_ + uint32_t(idx) * len_;
         return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
-                              len_ / uint32_t(sizeof(T)));
+                              len_ / uint32_t(sizeof(T)), &life_of(idx));
+    }
+    // The core's life record of buffer idx (keyed by memory and offset, so it survives re-initialisation).
+    twin::BufLife& life_of(int idx) const {
+        twin::Mem m = twin::pos_mem(twin_position());
+        uint64_t key = (uint64_t(int(m)) << 32) | (first_ + uint32_t(idx) * len_);
+        return twin::core().buf_life[key];
     }
     std::string describe() const {
         std::string s;

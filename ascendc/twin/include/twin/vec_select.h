@@ -94,7 +94,7 @@ inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const
 }
 
 template <class T, class U>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
     if ((uint64_t(count) * sizeof(T)) % 256 != 0)
         twin::fail(loc, "CompareScalar", "count elements must fill whole 256-byte repeats",
@@ -105,7 +105,7 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                            twin::vec::plan_count(count, twin::vec::epr<T>()), [b](const twin::vec::Elem&) { return b; });
 }
 template <class T, class U, bool isSetMask = true>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, const uint64_t mask, twin::vec::RepeatArg repeatTime,
                           const UnaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::vec::check_repeat(loc, "CompareScalar", repeatTime.v);
@@ -117,7 +117,7 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                            cmpMode, plan, [b](const twin::vec::Elem&) { return b; });
 }
 template <class T, class U, bool isSetMask = true>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, const uint64_t mask[], twin::vec::RepeatArg repeatTime,
                           const UnaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::vec::check_repeat(loc, "CompareScalar", repeatTime.v);
@@ -173,7 +173,7 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
 }
 template <class T, class U>
 inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
-                   twin::vec::nodeduce_t<T> src1, SELMODE selMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
+                   T src1, SELMODE selMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
     if (selMode != SELMODE::VSEL_TENSOR_SCALAR_MODE)
         twin::fail(loc, "Select", "scalar src1 needs SELMODE VSEL_TENSOR_SCALAR_MODE", "selMode != 1");
     T s = src1;
@@ -197,7 +197,7 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
     }                                                                                                              \
     template <class T, class U, bool isSetMask = true>                                                             \
     inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,       \
-                       twin::vec::nodeduce_t<T> src1, SELMODE selMode, MASKDECL, twin::vec::RepeatArg repeatTime,  \
+                       T src1, SELMODE selMode, MASKDECL, twin::vec::RepeatArg repeatTime,  \
                        const BinaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {                     \
         twin::vec::check_repeat(loc, "Select", repeatTime.v);                                                      \
         if (selMode != SELMODE::VSEL_TENSOR_SCALAR_MODE)                                                           \
@@ -206,7 +206,7 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
         auto plan = twin::vec::plan_mask(loc, "Select", MASKARG, twin::vec::epr<T>(), repeatTime.v, isSetMask);    \
         twin_sel::run(loc, dst, selMask, src0, selMode, plan, p, [s](const twin::vec::Elem&) { return s; });       \
     }
-TWIN_SELECT_MASKED(const uint64_t mask[], twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1))
+TWIN_SELECT_MASKED(uint64_t mask[], twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1))
 TWIN_SELECT_MASKED(uint64_t mask, twin::vec::MaskArg::from_cont(mask))
 #undef TWIN_SELECT_MASKED
 
