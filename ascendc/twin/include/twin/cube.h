@@ -399,7 +399,10 @@ inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const Lo
     twin::counters().cube_macs[int(twin::dtype_of<TA>())] += uint64_t(p.m) * p.n * p.k;
 }
 
-namespace twin_fix {
+}  // namespace AscendC
+namespace twin {
+namespace fix {
+using namespace ::AscendC;
 inline float deq_scale(uint64_t s) {
     uint32_t u = uint32_t(s) & 0xFFFFE000u;  // the fixpipe keeps 10 mantissa bits of the scale
     float f;
@@ -475,7 +478,7 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
     if (p.srcStride < (p.mSize + 15) / 16 * 16 && p.nSize > 16)
         twin::fail(loc, api, "srcStride must cover the mSize rows of one NZ column",
                    twin::strf("srcStride = %u (units of 16 elements), mSize = %u", p.srcStride, p.mSize));
-    float scale = twin_fix::deq_scale(p.deqScalar ? p.deqScalar : twin::core().fixpipe_prequant);
+    float scale = twin::fix::deq_scale(p.deqScalar ? p.deqScalar : twin::core().fixpipe_prequant);
     uint64_t n16 = (p.nSize + 15) / 16;
     uint64_t src_need = (uint64_t(p.ndNum) - 1) * p.srcNdStride * 1024 +
                         ((n16 - 1) * p.srcStride * 16 + uint64_t(p.mSize) * 16) * sizeof(U);
@@ -510,7 +513,9 @@ inline void record_bursts(const twin::SrcLoc& loc, const GlobalTensor<T>& dst, c
         i = j;
     }
 }
-}  // namespace twin_fix
+}  // namespace fix
+}  // namespace twin
+namespace AscendC {
 
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
@@ -518,10 +523,10 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     // Compute into a staging map first so the range check precedes any GM write.
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
     if (out.empty()) return;
     dst.twin_check_range(loc, "Fixpipe", 0, mx, false);
-    twin_fix::record_bursts(loc, dst, out);
+    twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) {
@@ -551,13 +556,13 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
                    twin::strf("quantPre = %d with cbufWorkspace", int(p.quantPre)));
     cbufWorkspace.twin_check_bytes(loc, api, "cbufWorkspace", uint64_t(p.nSize) * 8);
     std::vector<float> cs(p.nSize);
-    for (uint32_t n = 0; n < p.nSize; ++n) cs[n] = twin_fix::deq_scale(cbufWorkspace.twin_ptr()[n]);
+    for (uint32_t n = 0; n < p.nSize; ++n) cs[n] = twin::fix::deq_scale(cbufWorkspace.twin_ptr()[n]);
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
     if (out.empty()) return;
     dst.twin_check_range(loc, api, 0, mx, false);
-    twin_fix::record_bursts(loc, dst, out);
+    twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;
@@ -572,7 +577,7 @@ inline void Fixpipe(const LocalTensor<T>& dst, const LocalTensor<U>& src, const 
     twin::check_align(loc, "Fixpipe", "dst", twin::Mem::L1, dst.twin_offset(), 32);
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
     if (out.empty()) return;
     dst.twin_check_bytes(loc, "Fixpipe", "dst", mx * sizeof(T));
     for (auto& [o, v] : out) std::memcpy(reinterpret_cast<uint8_t*>(dst.twin_ptr()) + o * sizeof(T), &v, sizeof(T));

@@ -18,7 +18,10 @@ constexpr TEventID INVALID_TEVENTID = static_cast<TEventID>(-1);
 
 enum class TBufState : uint8_t { FREE = 0, OCCUPIED, ENQUE, DEQUE };
 
-namespace twin_detail {
+}  // namespace AscendC
+namespace twin {
+namespace queue_detail {
+using namespace ::AscendC;
 constexpr uint32_t kMaxBuffersPerPipe = 64;
 constexpr int kMaxLivePerPosition = 8;
 
@@ -34,7 +37,9 @@ inline const char* state_name(TBufState s) {
 
 // Memory used by a queue bound from `src` to `dst`: the local end of the pair.
 constexpr TPosition local_position(TPosition src, TPosition dst) { return src == TPosition::GM ? dst : src; }
-}  // namespace twin_detail
+}  // namespace queue_detail
+}  // namespace twin
+namespace AscendC {
 
 // A TPipe hands out 32-byte-rounded buffers from each local memory of the calling core.
 class TPipe {
@@ -89,7 +94,7 @@ public:
                 return TEventID(i);
             }
         twin::fail(loc, "TPipe::AllocEventID", "no free event id (ids 0-7)",
-                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", twin::hard_event_name(evt)));
     }
     template <HardEvent evt> void ReleaseEventID(TEventID id, twin::SrcLoc loc = twin::SrcLoc::here()) {
         if (id < 0 || id > 7)
@@ -102,7 +107,7 @@ public:
         for (int i = 0; i < 8; ++i)
             if (!(bits & (1u << i))) return TEventID(i);
         twin::fail(loc, "TPipe::FetchEventID", "no free event id (ids 0-7)",
-                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", twin::hard_event_name(evt)));
     }
     template <HardEvent evt> TEventID FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
         return FetchEventID(evt, loc);
@@ -124,13 +129,13 @@ private:
         twin::Mem m = twin::pos_mem(pos);
         if (m == twin::Mem::NONE || m == twin::Mem::GM)
             twin::fail(loc, api, "position has no local memory",
-                       twin::strf("TPosition::%s cannot hold TPipe buffers", position_name(pos)));
+                       twin::strf("TPosition::%s cannot hold TPipe buffers", twin::position_name(pos)));
         uint32_t cap = c.mem_size(m);
         if (cap == 0)
             twin::fail(loc, api, "memory not present on this core",
-                       twin::strf("TPosition::%s lives in %s, which an %s core does not have", position_name(pos),
+                       twin::strf("TPosition::%s lives in %s, which an %s core does not have", twin::position_name(pos),
                                   twin::mem_name(m), c.is_aic ? "AIC" : "AIV"));
-        if (buffers_ + num > twin_detail::kMaxBuffersPerPipe)
+        if (buffers_ + num > twin::queue_detail::kMaxBuffersPerPipe)
             twin::fail(loc, api, "at most 64 buffers per TPipe",
                        twin::strf("%u buffers exist, %u more requested", buffers_, num));
         uint64_t need = uint64_t(num) * rlen;
@@ -159,7 +164,7 @@ inline TPipe* GetTPipePtr() {
 // A queue of `num` equal buffers moving through FREE -> OCCUPIED -> ENQUE -> DEQUE -> FREE.
 template <TPosition SRC, TPosition DST, int32_t DEPTH, auto MASK = 0> class TQueBind {
 public:
-    static constexpr TPosition twin_position() { return twin_detail::local_position(SRC, DST); }
+    static constexpr TPosition twin_position() { return twin::queue_detail::local_position(SRC, DST); }
 
     template <class T> LocalTensor<T> AllocTensor(twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::AllocTensor");
@@ -174,11 +179,11 @@ public:
         if (idx < 0)
             twin::fail(loc, "TQue::AllocTensor", "no free buffer in the queue (hangs on hardware)",
                        twin::strf("all %zu buffers of this TPosition::%s queue are in use (%s)", state_.size(),
-                                  position_name(twin_position()), describe().c_str()));
-        if (live >= twin_detail::kMaxLivePerPosition)
+                                  twin::position_name(twin_position()), describe().c_str()));
+        if (live >= twin::queue_detail::kMaxLivePerPosition)
             twin::fail(loc, "TQue::AllocTensor", "at most 8 live tensors per TPosition",
                        twin::strf("%d tensors of TPosition::%s are already allocated and not freed", live,
-                                  position_name(twin_position())));
+                                  twin::position_name(twin_position())));
         state_[idx] = TBufState::OCCUPIED;
         ++live;
         c.counters.queue_ops++;
@@ -193,7 +198,7 @@ public:
         int idx = find(loc, "TQue::EnQue", t);
         if (state_[idx] != TBufState::OCCUPIED)
             twin::fail(loc, "TQue::EnQue", "EnQue needs an OCCUPIED tensor (from AllocTensor)",
-                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+                       twin::strf("buffer %d is %s", idx, twin::queue_detail::state_name(state_[idx])));
         if (DEPTH > 0 && int(fifo_.size()) >= DEPTH)
             twin::fail(loc, "TQue::EnQue", "queue full",
                        twin::strf("depth %d and %zu tensors already enqueued", int(DEPTH), fifo_.size()));
@@ -206,7 +211,7 @@ public:
         check_ready(loc, "TQue::DeQue");
         if (fifo_.empty())
             twin::fail(loc, "TQue::DeQue", "DeQue on an empty queue (hangs on hardware)",
-                       twin::strf("TPosition::%s queue: %s", position_name(twin_position()), describe().c_str()));
+                       twin::strf("TPosition::%s queue: %s", twin::position_name(twin_position()), describe().c_str()));
         int idx = fifo_.front();
         fifo_.pop_front();
         state_[idx] = TBufState::DEQUE;
@@ -280,7 +285,7 @@ private:
         twin::CoreCtx& c = twin::core();
         twin::Mem m = twin::pos_mem(twin_position());
         uint32_t off = first_ + uint32_t(idx) * len_;
-        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
+        return LocalTensor<T>(twin::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
                               len_ / uint32_t(sizeof(T)), &life_of(idx));
     }
     // The core's life record of buffer idx (keyed by memory and offset, so it survives re-initialisation).
@@ -293,7 +298,7 @@ private:
         std::string s;
         for (size_t i = 0; i < state_.size(); ++i) {
             if (i) s += ", ";
-            s += twin::strf("buffer %zu %s", i, twin_detail::state_name(state_[i]));
+            s += twin::strf("buffer %zu %s", i, twin::queue_detail::state_name(state_[i]));
         }
         return s;
     }
@@ -353,7 +358,7 @@ private:
     template <class T> LocalTensor<T> make(uint32_t rel, uint32_t elems) const {
         twin::CoreCtx& c = twin::core();
         twin::Mem m = twin::pos_mem(POS);
-        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
+        return LocalTensor<T>(twin::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
     }
     TPipe* pipe_ = nullptr;
     uint32_t off_ = 0, len_ = 0, gen_ = 0;

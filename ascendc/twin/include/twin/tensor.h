@@ -11,15 +11,16 @@
 #define __gm__
 #endif
 
+namespace twin {
+struct LocalTag {};  // tag of the twin-internal LocalTensor constructor
+}  // namespace twin
+
 namespace AscendC {
 
 using TTagType = int32_t;
 
 template <class T> class LocalTensor;
 
-namespace twin_detail {
-struct LocalTag {};
-}
 
 template <class T> class LocalTensor {
 public:
@@ -27,7 +28,7 @@ public:
 
     LocalTensor() = default;
     // Twin-internal constructor (TPipe buffers only).
-    LocalTensor(twin_detail::LocalTag, uint8_t* base, twin::Mem mem, TPosition pos, uint32_t offset,
+    LocalTensor(twin::LocalTag, uint8_t* base, twin::Mem mem, TPosition pos, uint32_t offset,
                 uint32_t buf_end, uint32_t size_elems, const twin::BufLife* life = nullptr)
         : base_(base), mem_(mem), pos_(pos), offset_(offset), buf_end_(buf_end), size_(size_elems), life_(life),
           life_epoch_(life ? life->epoch : 0) {}
@@ -60,7 +61,7 @@ public:
         return r;
     }
     template <class U> LocalTensor<U> ReinterpretCast() const {
-        LocalTensor<U> r(twin_detail::LocalTag{}, base_, mem_, pos_, offset_, buf_end_,
+        LocalTensor<U> r(twin::LocalTag{}, base_, mem_, pos_, offset_, buf_end_,
                          static_cast<uint32_t>(uint64_t(size_) * sizeof(T) / sizeof(U)));
         r.twin_set_life(life_, life_epoch_);
         return r;

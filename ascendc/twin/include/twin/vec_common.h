@@ -161,7 +161,7 @@ inline void check_ub(const SrcLoc& loc, const char* api, const char* what, const
     t.twin_check_live(loc, api, what);
     if (t.twin_mem() != Mem::UB)
         fail(loc, api, "vector operands must be in UB",
-             strf("%s is in %s (position %s)", what, mem_name(t.twin_mem()), AscendC::position_name(t.twin_position())));
+             strf("%s is in %s (position %s)", what, mem_name(t.twin_mem()), position_name(t.twin_position())));
     if (align > 1) check_align(loc, api, what, Mem::UB, t.twin_offset(), align);
 }
 
