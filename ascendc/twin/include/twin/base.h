@@ -237,6 +237,10 @@ struct CoreCtx {
     uint8_t event_ids_allocated[kHardEventCount] = {};
     // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.
     std::map<uint64_t, BufLife> buf_life;
+    // Fixpipe ND_PARA (SetFixpipeNz2ndFlag: ndNum | srcNdStride << 16 | dstNdStride << 32) for DataCopy CO1 -> GM.
+    uint64_t fixpipe_nd_para = 1;
+    // MAX_MIN_CNT register: value bits (low 32) and index (high 32) of the last WholeReduceMax/Min, ReduceMax/Min.
+    uint64_t max_min_cnt = 0;
 };
 
 inline CoreCtx*& current_core_ptr() {

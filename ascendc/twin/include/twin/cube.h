@@ -29,6 +29,8 @@ struct MmadParams {
                bool enWinogradAIn, bool enWinogradBIn)
         : m(mIn), n(nIn), k(kIn), isBias(isBiasIn), fmOffset(fmOffsetIn), enSsparse(enSsparseIn),
           enWinogradA(enWinogradAIn), enWinogradB(enWinogradBIn) {}
+    MmadParams(uint16_t mIn, uint16_t nIn, uint16_t kIn, uint8_t unitFlagIn, bool cmatrixSourceIn, bool cmatrixInitValIn)
+        : m(mIn), n(nIn), k(kIn), unitFlag(unitFlagIn), cmatrixSource(cmatrixSourceIn), cmatrixInitVal(cmatrixInitValIn) {}
     uint16_t m = 0;
     uint16_t n = 0;
     uint16_t k = 0;
@@ -49,6 +51,18 @@ struct FixpipeParamsV220 {
     FixpipeParamsV220() {}
     FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn)
         : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), reluEn(reluEnIn) {}
+    FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn,
+                      QuantMode_t quantPreIn, int64_t deqScalarIn, uint16_t ndNumIn, uint16_t srcNdStrideIn,
+                      uint16_t dstNdStrideIn, uint8_t unitFlagIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), quantPre(quantPreIn),
+          deqScalar(uint64_t(deqScalarIn)), ndNum(ndNumIn), srcNdStride(srcNdStrideIn), dstNdStride(dstNdStrideIn),
+          reluEn(reluEnIn), unitFlag(unitFlagIn) {}
+    FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn,
+                      QuantMode_t quantPreIn, int64_t deqScalarIn, uint16_t ndNumIn, uint16_t srcNdStrideIn,
+                      uint16_t dstNdStrideIn, uint8_t unitFlagIn, bool isChannelSplitIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), quantPre(quantPreIn),
+          deqScalar(uint64_t(deqScalarIn)), ndNum(ndNumIn), srcNdStride(srcNdStrideIn), dstNdStride(dstNdStrideIn),
+          reluEn(reluEnIn), unitFlag(unitFlagIn), isChannelSplit(isChannelSplitIn) {}
     uint16_t nSize = 0;
     uint16_t mSize = 0;
     uint16_t srcStride = 0;
@@ -70,7 +84,7 @@ struct FixpipeConfig {
 constexpr FixpipeConfig CFG_NZ = {CO2Layout::NZ};
 constexpr FixpipeConfig CFG_ROW_MAJOR = {CO2Layout::ROW_MAJOR};
 
-template <class T = uint64_t> inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequant = config; }
+inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequant = config; }
 
 template <class T>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p,
@@ -474,6 +488,7 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
     if (layout == CO2Layout::NZ && p.nSize % 16 != 0)
         twin::fail(loc, api, "nSize must be a multiple of 16 without NZ2ND", twin::strf("nSize = %u", p.nSize));
     if (p.dstStride == 0) twin::fail(loc, api, "dstStride must not be 0", "dstStride = 0");
+    if (p.isChannelSplit) twin::fail(loc, api, "channel split is not modelled by the twin", "isChannelSplit = true");
     if (p.ndNum == 0) return 0;
     if (p.srcStride < (p.mSize + 15) / 16 * 16 && p.nSize > 16)
         twin::fail(loc, api, "srcStride must cover the mSize rows of one NZ column",

@@ -8,9 +8,21 @@
 #include "base.h"
 #include "tensor.h"
 
+namespace twin {
+// What a queue / TBuf was initialised from (a TPipe or a TBufPool): its buffers are released when the
+// owner's generation moves on (TPipe::Reset, TBufPool::Reset) or the owner itself was released.
+struct BufOwner {
+    virtual ~BufOwner() = default;
+    virtual bool twin_alive() const = 0;
+    virtual uint32_t twin_generation() const = 0;
+};
+}  // namespace twin
+
 namespace AscendC {
 
 class TPipe;
+template <TPosition pos, uint32_t bufIDSize> class TBufPool;
+constexpr uint32_t defaultBufIDSize = 4;
 
 // Event ids of TPipe::AllocEventID/FetchEventID (v8.5.0 kernel_tensor_base.h: int8_t).
 using TEventID = int8_t;
@@ -42,7 +54,7 @@ constexpr TPosition local_position(TPosition src, TPosition dst) { return src ==
 namespace AscendC {
 
 // A TPipe hands out 32-byte-rounded buffers from each local memory of the calling core.
-class TPipe {
+class TPipe : public twin::BufOwner {
 public:
     TPipe() {
         if (twin::CoreCtx* c = twin::current_core_ptr()) {
@@ -113,8 +125,26 @@ public:
         return FetchEventID(evt, loc);
     }
 
+    // A TBufPool of len bytes (rounded to 32 B) in the memory of the pool's position.
+    template <class T> bool InitBufPool(T& bufPool, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        const TPosition pos = T::poolPos;
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = allocate(loc, pos, 1, rlen, "TPipe::InitBufPool");
+        bufPool.twin_init_pool(this, twin::pos_mem(pos), off, rlen);
+        return true;
+    }
+    // A TBufPool sharing shareBuf's start address (len must not exceed shareBuf's length).
+    template <class T, class U>
+    bool InitBufPool(T& bufPool, uint32_t len, U& shareBuf, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        return bufPool.twin_init_shared(this, len, shareBuf, loc, "TPipe::InitBufPool");
+    }
+
     // --- twin internals ---
-    uint32_t twin_generation() const { return generation_; }
+    bool twin_alive() const override { return true; }
+    uint32_t twin_generation() const override { return generation_; }
+    uint32_t twin_allocate(const twin::SrcLoc& loc, TPosition pos, uint32_t num, uint32_t rlen, const char* api) {
+        return allocate(loc, pos, num, rlen, api);
+    }
     uint32_t twin_used(twin::Mem m) const { return cursor_[int(m)]; }
     uint32_t twin_buffer_count() const { return buffers_; }
     twin::CoreCtx* twin_core() const { return core_; }
@@ -256,7 +286,7 @@ public:
     void FreeAllEvent() {}
 
     // --- twin internals ---
-    void twin_init(TPipe* pipe, TPosition, uint32_t first, uint32_t num, uint32_t len, uint32_t gen) {
+    void twin_init(const twin::BufOwner* pipe, TPosition, uint32_t first, uint32_t num, uint32_t len, uint32_t gen) {
         pipe_ = pipe;
         first_ = first;
         len_ = len;
@@ -268,9 +298,9 @@ public:
 private:
     void check_ready(const twin::SrcLoc& loc, const char* api) const {
         if (!pipe_) twin::fail(loc, api, "queue not initialised", "call TPipe::InitBuffer on this queue first");
-        if (pipe_->twin_generation() != gen_)
+        if (!pipe_->twin_alive() || pipe_->twin_generation() != gen_)
             twin::fail(loc, api, "queue buffers were released",
-                       "TPipe::Reset/Destroy released this queue's buffers; call InitBuffer again");
+                       "TPipe::Reset/Destroy or TBufPool::Reset released this queue's buffers; call InitBuffer again");
     }
     template <class T> int find(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& t) const {
         if (t.twin_valid() && t.twin_mem() == twin::pos_mem(twin_position()) && t.twin_offset() >= first_) {
@@ -303,7 +333,7 @@ private:
         return s;
     }
 
-    TPipe* pipe_ = nullptr;
+    const twin::BufOwner* pipe_ = nullptr;
     uint32_t first_ = 0, len_ = 0, gen_ = 0;
     std::vector<TBufState> state_;
     std::deque<int> fifo_;
@@ -341,7 +371,7 @@ public:
     }
 
     // --- twin internals ---
-    void twin_init(TPipe* pipe, TPosition, uint32_t off, uint32_t len, uint32_t gen) {
+    void twin_init(const twin::BufOwner* pipe, TPosition, uint32_t off, uint32_t len, uint32_t gen) {
         pipe_ = pipe;
         off_ = off;
         len_ = len;
@@ -351,17 +381,116 @@ public:
 private:
     void check_ready(const twin::SrcLoc& loc, const char* api) const {
         if (!pipe_) twin::fail(loc, api, "TBuf not initialised", "call TPipe::InitBuffer on this TBuf first");
-        if (pipe_->twin_generation() != gen_)
+        if (!pipe_->twin_alive() || pipe_->twin_generation() != gen_)
             twin::fail(loc, api, "TBuf buffer was released",
-                       "TPipe::Reset/Destroy released this buffer; call InitBuffer again");
+                       "TPipe::Reset/Destroy or TBufPool::Reset released this buffer; call InitBuffer again");
     }
     template <class T> LocalTensor<T> make(uint32_t rel, uint32_t elems) const {
         twin::CoreCtx& c = twin::core();
         twin::Mem m = twin::pos_mem(POS);
         return LocalTensor<T>(twin::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
     }
-    TPipe* pipe_ = nullptr;
+    const twin::BufOwner* pipe_ = nullptr;
     uint32_t off_ = 0, len_ = 0, gen_ = 0;
+};
+
+// TBufPool: a region of UB or L1 carved from a TPipe (TPipe::InitBufPool) or from another pool, in which
+// queues, TBufs and sub-pools are initialised; Reset releases all of them at once (their later use is an
+// error) so the region can be reused, possibly by another pool sharing its start (InitBufPool with shareBuf).
+template <TPosition pos, uint32_t bufIDSize = defaultBufIDSize> class TBufPool : public twin::BufOwner {
+public:
+    static constexpr TPosition poolPos = pos;
+    static_assert(twin::pos_mem(pos) == twin::Mem::UB || twin::pos_mem(pos) == twin::Mem::L1,
+                  "TbufPool Position should be one of A1/B1/C1/VECIN/VECOUT/VECCALC");
+    TBufPool() = default;
+    TBufPool(const TBufPool&) = delete;
+    TBufPool& operator=(const TBufPool&) = delete;
+
+    template <class Q> bool InitBuffer(Q& que, uint8_t num, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        const TPosition qpos = Q::twin_position();
+        if (num == 0) twin::fail(loc, "TBufPool::InitBuffer", "queue needs at least one buffer", "num = 0");
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t first = carve(loc, qpos, uint64_t(num) * rlen, "TBufPool::InitBuffer");
+        que.twin_init(this, qpos, first, num, rlen, gen_);
+        return true;
+    }
+    template <TPosition bufPos>
+    bool InitBuffer(TBuf<bufPos>& buf, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = carve(loc, bufPos, rlen, "TBufPool::InitBuffer");
+        buf.twin_init(this, bufPos, off, rlen, gen_);
+        return true;
+    }
+    template <class T> bool InitBufPool(T& bufPool, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = carve(loc, T::poolPos, rlen, "TBufPool::InitBufPool");
+        bufPool.twin_init_pool(this, twin::pos_mem(T::poolPos), off, rlen);
+        return true;
+    }
+    template <class T, class U>
+    bool InitBufPool(T& bufPool, uint32_t len, U& shareBuf, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        return bufPool.twin_init_shared(this, len, shareBuf, loc, "TBufPool::InitBufPool");
+    }
+    // Releases every queue, TBuf and sub-pool initialised in this pool.
+    void Reset() {
+        cursor_ = 0;
+        ++gen_;
+    }
+
+    // --- twin internals ---
+    bool twin_alive() const override {
+        return parent_ && parent_->twin_alive() && parent_->twin_generation() == parent_gen_;
+    }
+    uint32_t twin_generation() const override { return gen_; }
+    twin::Mem twin_mem() const { return mem_; }
+    uint32_t twin_base() const { return base_; }
+    uint32_t twin_len() const { return len_; }
+    void twin_init_pool(const twin::BufOwner* parent, twin::Mem m, uint32_t base, uint32_t len) {
+        parent_ = parent;
+        parent_gen_ = parent->twin_generation();
+        mem_ = m;
+        base_ = base;
+        len_ = len;
+        cursor_ = 0;
+        ++gen_;
+    }
+    template <class U>
+    bool twin_init_shared(const twin::BufOwner* parent, uint32_t len, U& shareBuf, const twin::SrcLoc& loc, const char* api) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        if (!shareBuf.twin_alive())
+            twin::fail(loc, api, "shareBuf must be an initialised, live TBufPool", "shareBuf was not initialised or was released");
+        if (twin::pos_mem(poolPos) != shareBuf.twin_mem())
+            twin::fail(loc, api, "the pool and shareBuf must be in the same memory",
+                       twin::strf("pool in %s, shareBuf in %s", twin::mem_name(twin::pos_mem(poolPos)),
+                                  twin::mem_name(shareBuf.twin_mem())));
+        if (rlen > shareBuf.twin_len())
+            twin::fail(loc, api, "len must not exceed shareBuf's length",
+                       twin::strf("len = %u (rounded to %u), shareBuf holds %u bytes", len, rlen, shareBuf.twin_len()));
+        twin_init_pool(parent, shareBuf.twin_mem(), shareBuf.twin_base(), rlen);
+        return true;
+    }
+
+private:
+    uint32_t carve(const twin::SrcLoc& loc, TPosition p, uint64_t bytes, const char* api) {
+        if (!parent_) twin::fail(loc, api, "TBufPool not initialised", "call TPipe::InitBufPool (or TBufPool::InitBufPool) first");
+        if (!twin_alive())
+            twin::fail(loc, api, "TBufPool was released", "the TPipe or parent pool it came from was reset");
+        if (twin::pos_mem(p) != mem_)
+            twin::fail(loc, api, "buffer position must be in the pool's memory",
+                       twin::strf("TPosition::%s is in %s, the pool in %s", twin::position_name(p),
+                                  twin::mem_name(twin::pos_mem(p)), twin::mem_name(mem_)));
+        if (cursor_ + bytes > len_)
+            twin::fail(loc, api, "TBufPool capacity exceeded",
+                       twin::strf("%llu B requested at pool offset %u, the pool holds %u B", (unsigned long long)bytes,
+                                  cursor_, len_));
+        uint32_t off = base_ + cursor_;
+        cursor_ += uint32_t(bytes);
+        return off;
+    }
+    const twin::BufOwner* parent_ = nullptr;
+    uint32_t parent_gen_ = 0;
+    twin::Mem mem_ = twin::Mem::NONE;
+    uint32_t base_ = 0, len_ = 0, cursor_ = 0, gen_ = 0;
 };
 
 }  // namespace AscendC

@@ -19,6 +19,10 @@ namespace AscendC {
 
 using TTagType = int32_t;
 
+// L2 cache hints (v8.5.0 kernel_utils_macros.h); the twin has no cache model, the hint is recorded only.
+enum class CacheMode { CACHE_MODE_DISABLE = 0, CACHE_MODE_NORMAL = 1, CACHE_MODE_LAST = 2, CACHE_MODE_PERSISTENT = 4 };
+enum class CacheRwMode { READ = 1, WRITE = 2, RW = 3 };
+
 template <class T> class LocalTensor;
 
 
@@ -169,7 +173,16 @@ public:
     __gm__ T* GetPhyAddr() const { return ptr_; }
     __gm__ T* GetPhyAddr(uint64_t offset) const { return ptr_ + offset; }
     uint64_t GetSize() const { return size_; }
-    template <class M> void SetL2CacheHint(M) {}  // no cache model
+    // Scalar reference into GM (scalar pipe), counted as a read.
+    T& operator()(const uint64_t offset, twin::SrcLoc loc = twin::SrcLoc::here()) const {
+        twin_check_range(loc, "GlobalTensor::operator()", offset, 1, false);
+        twin::counters().scalar_reads++;
+        return ptr_[offset];
+    }
+    // v8.5.0: template <CacheRwMode rwMode = CacheRwMode::RW> void SetL2CacheHint(CacheMode mode).
+    // No cache model: the mode is kept (twin_cache_mode) and addresses stay unchanged.
+    template <CacheRwMode rwMode = CacheRwMode::RW> void SetL2CacheHint(CacheMode mode) { cache_mode_ = mode; }
+    CacheMode twin_cache_mode() const { return cache_mode_; }
 
     // --- twin accessors -------------------------------------------------------------------
     T* twin_ptr() const { return ptr_; }
@@ -214,6 +227,7 @@ private:
     T* ptr_ = nullptr;
     uint64_t size_ = 0;
     bool sized_ = false;
+    CacheMode cache_mode_ = CacheMode::CACHE_MODE_NORMAL;
 };
 
 }  // namespace AscendC

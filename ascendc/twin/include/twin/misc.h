@@ -1,0 +1,102 @@
+// Small v8.5.0 APIs: BoolInst/TrueType/FalseType/IsSameType, scalar bit helpers, ICachePreLoad,
+// TQueSync (SetFlag/WaitFlag between two pipes), and Fill / InitGlobalMemory (GM set to a value).
+#pragma once
+
+#include <cstdint>
+
+#include "copy.h"
+#include "sync.h"
+#include "tensor.h"
+
+namespace AscendC {
+
+// v8.5.0 kernel_utils_ceil_oom_que.h
+template <bool b> struct BoolInst {
+    using Type = BoolInst<b>;
+    static constexpr bool value = b;
+};
+using TrueType = BoolInst<true>;
+using FalseType = BoolInst<false>;
+template <class T, class U> struct IsSameType : public FalseType {};
+template <class T> struct IsSameType<T, T> : public TrueType {};
+
+// Scalar bit helpers (kernel_operator_scalar_intf.h). clz of 0 is 64, as the device's clz.
+inline int64_t ScalarCountLeadingZero(uint64_t valueIn) { return valueIn == 0 ? 64 : __builtin_clzll(valueIn); }
+template <int countValue> inline int64_t ScalarGetCountOfValue(uint64_t valueIn) {
+    static_assert(countValue == 0 || countValue == 1, "countValue must be 1 or 0");
+    return countValue == 1 ? __builtin_popcountll(valueIn) : 64 - __builtin_popcountll(valueIn);
+}
+
+// Instruction-cache prefetch: no instruction cache here; the length is checked for sign only.
+inline void ICachePreLoad(const int64_t preFetchLen, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    if (preFetchLen < 0)
+        twin::fail(loc, "ICachePreLoad", "preFetchLen must be >= 0", twin::strf("preFetchLen = %lld", (long long)preFetchLen));
+}
+inline int64_t GetICachePreloadStatus() { return 0; }
+
+}  // namespace AscendC
+
+namespace twin {
+// HardEvent from a (src, dst) pipe pair; HardEvent::MAX when the pair has no event.
+constexpr AscendC::HardEvent pipe_event(pipe_t s, pipe_t d) {
+    using E = AscendC::HardEvent;
+    struct P { pipe_t s, d; E e; };
+    constexpr P table[] = {
+        {PIPE_MTE2, PIPE_MTE1, E::MTE2_MTE1}, {PIPE_MTE1, PIPE_MTE2, E::MTE1_MTE2}, {PIPE_MTE1, PIPE_M, E::MTE1_M},
+        {PIPE_M, PIPE_MTE1, E::M_MTE1},       {PIPE_MTE2, PIPE_V, E::MTE2_V},       {PIPE_V, PIPE_MTE2, E::V_MTE2},
+        {PIPE_MTE3, PIPE_V, E::MTE3_V},       {PIPE_V, PIPE_MTE3, E::V_MTE3},       {PIPE_M, PIPE_V, E::M_V},
+        {PIPE_V, PIPE_M, E::V_M},             {PIPE_MTE3, PIPE_MTE1, E::MTE3_MTE1}, {PIPE_MTE1, PIPE_MTE3, E::MTE1_MTE3},
+        {PIPE_MTE1, PIPE_V, E::MTE1_V},       {PIPE_MTE2, PIPE_M, E::MTE2_M},       {PIPE_M, PIPE_MTE2, E::M_MTE2},
+        {PIPE_V, PIPE_MTE1, E::V_MTE1},       {PIPE_M, PIPE_FIX, E::M_FIX},         {PIPE_FIX, PIPE_M, E::FIX_M},
+        {PIPE_MTE3, PIPE_MTE2, E::MTE3_MTE2}, {PIPE_MTE2, PIPE_MTE3, E::MTE2_MTE3}, {PIPE_S, PIPE_V, E::S_V},
+        {PIPE_V, PIPE_S, E::V_S},             {PIPE_S, PIPE_MTE2, E::S_MTE2},       {PIPE_MTE2, PIPE_S, E::MTE2_S},
+        {PIPE_S, PIPE_MTE3, E::S_MTE3},       {PIPE_MTE3, PIPE_S, E::MTE3_S},       {PIPE_MTE2, PIPE_FIX, E::MTE2_FIX},
+        {PIPE_FIX, PIPE_MTE2, E::FIX_MTE2},   {PIPE_FIX, PIPE_S, E::FIX_S},         {PIPE_M, PIPE_S, E::M_S},
+        {PIPE_FIX, PIPE_MTE3, E::FIX_MTE3},   {PIPE_MTE1, PIPE_FIX, E::MTE1_FIX},   {PIPE_FIX, PIPE_MTE1, E::FIX_MTE1},
+    };
+    for (const P& p : table)
+        if (p.s == s && p.d == d) return p.e;
+    return E::MAX;
+}
+}  // namespace twin
+
+namespace AscendC {
+
+// TQueSync<src, dst>: SetFlag/WaitFlag of the HardEvent between the two pipes (the same event state as
+// SetFlag<HardEvent::SRC_DST>, so pairing rules and event ids are shared).
+template <pipe_t src, pipe_t dst> class TQueSync {
+public:
+    static_assert(src != dst, "TQueSync: src/dst pipe cannot be same.");
+    static_assert(twin::pipe_event(src, dst) != HardEvent::MAX, "TQueSync: no HardEvent between these pipes");
+    void SetFlag(TEventID id, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        ::AscendC::SetFlag<twin::pipe_event(src, dst)>(int32_t(id), loc);
+    }
+    void WaitFlag(TEventID id, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        ::AscendC::WaitFlag<twin::pipe_event(src, dst)>(int32_t(id), loc);
+    }
+};
+
+// Fill (v8.5.0 name) / InitGlobalMemory (older name, still declared by v8.5.0's implementation header):
+// size elements of gmWorkspaceAddr set to value from an AIV (an AIC returns at once). On the device the
+// value goes through the free end of UB with Duplicate and DataCopyPad (MTE3), so an active atomic mode
+// applies; the twin writes GM directly, with the same checks and race recording as a UB -> GM copy.
+template <class T>
+inline void Fill(GlobalTensor<T>& gmWorkspaceAddr, const uint64_t size, const T value,
+                 twin::SrcLoc loc = twin::SrcLoc::here()) {
+    const char* api = "InitGlobalMemory";
+    twin::CoreCtx& c = twin::core(loc);
+    if (c.is_aic) return;
+    if (size == 0) return;
+    twin::check_gm_align(loc, api, gmWorkspaceAddr.twin_ptr());
+    gmWorkspaceAddr.twin_check_range(loc, api, 0, size, true);
+    std::vector<T> buf(size, value);
+    twin::gm_store<T>(loc, api, gmWorkspaceAddr.twin_ptr(), buf.data(), size);
+    c.counters.bytes[twin::Path::UB_GM] += size * sizeof(T);
+}
+template <class T>
+inline void InitGlobalMemory(GlobalTensor<T>& gmWorkspaceAddr, const uint64_t size, const T value,
+                             twin::SrcLoc loc = twin::SrcLoc::here()) {
+    Fill(gmWorkspaceAddr, size, value, loc);
+}
+
+}  // namespace AscendC
