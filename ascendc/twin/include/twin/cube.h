@@ -184,6 +184,8 @@ struct Fmatrix {
     bool set[2] = {false, false};
     uint16_t l1H[2] = {0, 0}, l1W[2] = {0, 0};
     uint8_t pad[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint64_t pad_bits = 0;  // SetLoadDataPaddingValue
+    bool pad_set = false;
 };
 inline Fmatrix& fmatrix() {
     static thread_local Fmatrix f;
@@ -206,8 +208,13 @@ inline void SetFmatrix(uint16_t l1H, uint16_t l1W, const uint8_t padList[PAD_SIZ
     f.l1W[i] = l1W;
     for (int j = 0; j < PAD_SIZE; ++j) f.pad[i][j] = padList[j];
 }
-// The twin models no padding, so the pad value is accepted and unused.
-template <class T> inline void SetLoadDataPaddingValue(const T padValue) { (void)padValue; }
+// Pad value for Load3Dv2 calls whose IsResetLoad3dConfig has isSetPadding = false (raw bits, per core).
+template <class T> inline void SetLoadDataPaddingValue(const T padValue) {
+    auto& f = twin::cube::fmatrix();
+    f.pad_bits = 0;
+    std::memcpy(&f.pad_bits, &padValue, sizeof(T));
+    f.pad_set = true;
+}
 
 template <class T, const IsResetLoad3dConfig& defaultConfig = IS_RESER_LOAD3D_DEFAULT_CONFIG, class U = T,
           std::enable_if_t<std::is_same_v<T, U>, bool> = true>
@@ -217,13 +224,14 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
                   "LoadData (Load3Dv2): A1/A2 dtypes on A2/A3 are int8_t/uint8_t/half/bfloat16_t/float/int32_t/uint32_t");
     const char* api = "LoadData(Load3Dv2)";
     if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
+    src.twin_check_live(loc, api, "src");
+    dst.twin_check_live(loc, api, "dst");
     if (src.twin_mem() != twin::Mem::L1)
         twin::fail(loc, api, "3D load source must be in L1 (A1/B1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
-    if (dst.twin_mem() == twin::Mem::L0B)
-        twin::fail(loc, api, "Load3Dv2 into L0B (B2) is not modelled by the twin", "use LoadData2D or LoadDataWithTranspose for B");
-    if (dst.twin_mem() != twin::Mem::L0A)
-        twin::fail(loc, api, "3D load destination must be L0A (A2)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
-    twin::check_align(loc, api, "dst", twin::Mem::L0A, dst.twin_offset(), 512);
+    const bool toB = dst.twin_mem() == twin::Mem::L0B;
+    if (!toB && dst.twin_mem() != twin::Mem::L0A)
+        twin::fail(loc, api, "3D load destination must be L0A (A2) or L0B (B2)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
+    twin::check_align(loc, api, "dst", dst.twin_mem(), dst.twin_offset(), 512);
     twin::check_align(loc, api, "src", twin::Mem::L1, src.twin_offset(), 32);
     uint32_t l1H = p.l1H, l1W = p.l1W;
     const uint8_t* pad = p.padList;
@@ -237,6 +245,12 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         l1W = f.l1W[i];
         pad = f.pad[i];
     }
+    T padValue = p.padValue;
+    if constexpr (!defaultConfig.isSetPadding) {
+        auto& f = twin::cube::fmatrix();
+        padValue = T(0);
+        if (f.pad_set) std::memcpy(&padValue, &f.pad_bits, sizeof(T));
+    }
     if (p.fMatrixCtrl)
         twin::fail(loc, api, "fMatrixCtrl must be false (the only documented setting)", "fMatrixCtrl = true");
     if (p.enSmallK) twin::fail(loc, api, "enSmallK is no longer supported (documented)", "enSmallK = true");
@@ -247,10 +261,9 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         twin::fail(loc, api, "only stride 1, filter 1 x 1, dilation 1 (the matmul case) are modelled by the twin",
                    twin::strf("strideW/H = %u/%u, filterW/H = %u/%u, dilationFilterW/H = %u/%u", p.strideW, p.strideH,
                               p.filterW, p.filterH, p.dilationFilterW, p.dilationFilterH));
-    if (pad[0] || pad[1] || pad[2] || pad[3])
-        twin::fail(loc, api, "padding is not modelled by the twin (padList must be all 0)",
-                   twin::strf("padList = {%u, %u, %u, %u}", pad[0], pad[1], pad[2], pad[3]));
-    if (p.enTranspose && !std::is_same_v<T, half>)
+    // enTranspose is documented for a half A2 destination only; B2 is always written in Zn (it is ignored there).
+    const bool transpose = p.enTranspose && !toB;
+    if (transpose && !std::is_same_v<T, half>)
         twin::fail(loc, api, "enTranspose is documented for half only (dst A2)",
                    twin::strf("dtype %s", twin::dtype_name(twin::dtype_of<T>())));
     if (l1H < 1 || l1H > 32767 || l1W < 1 || l1W > 32767)
@@ -262,11 +275,14 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     if (p.kExtension < 1 || p.mExtension < 1)
         twin::fail(loc, api, "kExtension and mExtension must be >= 1",
                    twin::strf("kExtension = %u, mExtension = %u", p.kExtension, p.mExtension));
-    const uint64_t M = uint64_t(l1H) * l1W, K = p.channelSize;
+    // padList = [left, right, top, bottom]: with a 1 x 1 filter the img2col rows are the padded feature map's
+    // (l1H + top + bottom) x (l1W + left + right) positions; a position in the padding reads padValue.
+    const uint64_t Wo = uint64_t(l1W) + pad[0] + pad[1], Ho = uint64_t(l1H) + pad[2] + pad[3];
+    const uint64_t M = Ho * Wo, K = p.channelSize, srcM = uint64_t(l1H) * l1W;
     const uint64_t m0 = p.mStartPt, k0 = p.kStartPt, mE = p.mExtension, kE = p.kExtension;
     if (m0 + mE > M)
-        twin::fail(loc, api, "the m window must lie inside the l1H * l1W img2col rows",
-                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+        twin::fail(loc, api, "the m window must lie inside the img2col rows ((l1H + pad top + bottom) * (l1W + pad left + right))",
+                   twin::strf("mStartPt = %u, mExtension = %u, img2col rows = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
     if (k0 + kE > K)
         twin::fail(loc, api, "the k window must lie inside channelSize",
                    twin::strf("kStartPt = %u, kExtension = %u, channelSize = %u", p.kStartPt, p.kExtension, p.channelSize));
@@ -280,23 +296,35 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
                    twin::strf("kExtension = %u, kStartPt = %u, channelSize = %u", p.kExtension, p.kStartPt, p.channelSize));
     if (!m_last && (mE % 16 != 0 || m0 % 16 != 0))
         twin::fail(loc, api, "mStartPt and mExtension must be multiples of 16 unless the window covers the last row fractal",
-                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
-    const uint64_t kLast = k0 + kE - 1, mLast = m0 + mE - 1;
-    src.twin_check_bytes(loc, api, "src", ((kLast / C0) * M + mLast) * 32 + 32);
-    const uint64_t rows = p.enTranspose ? kE : mE, cols = p.enTranspose ? mE : kE;
-    constexpr uint32_t FC = 512 / 16 / sizeof(T);  // dst fractal columns (16 rows x FC)
-    const uint64_t R1 = (rows + 15) / 16, C1 = (cols + FC - 1) / FC;
+                   twin::strf("mStartPt = %u, mExtension = %u, img2col rows = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+    // Source element of img2col (m, k), or -1 for padding.
+    auto src_index = [&](uint64_t m, uint64_t k) -> int64_t {
+        int64_t h = int64_t(m / Wo) - pad[2], w = int64_t(m % Wo) - pad[0];
+        if (h < 0 || w < 0 || h >= int64_t(l1H) || w >= int64_t(l1W)) return -1;
+        return int64_t(((k / C0) * srcM + uint64_t(h) * l1W + uint64_t(w)) * C0 + k % C0);
+    };
+    int64_t src_max = -1;
+    for (uint64_t i = 0; i < mE; ++i) src_max = std::max(src_max, src_index(m0 + i, k0 + kE - 1));
+    if (src_max >= 0) src.twin_check_bytes(loc, api, "src", uint64_t(src_max + 1) * sizeof(T));
+    // Destination: A2 Zz (16 x FC fractals, rows of fractals side by side), transposed when enTranspose;
+    // B2 Zn (C0 rows x 16 columns per fractal, element (r, c) at (c % 16) * C0 + r % C0).
+    const uint64_t rows = transpose ? kE : mE, cols = transpose ? mE : kE;
+    constexpr uint32_t FC = 512 / 16 / sizeof(T);
+    const uint64_t FR = toB ? C0 : 16, FCc = toB ? 16 : FC;  // fractal rows / columns
+    const uint64_t R1 = (rows + FR - 1) / FR, C1 = (cols + FCc - 1) / FCc;
     dst.twin_check_bytes(loc, api, "dst", R1 * C1 * 512);
     const T* s = src.twin_ptr();
     T* d = dst.twin_ptr();
     for (uint64_t i = 0; i < mE; ++i)
         for (uint64_t j = 0; j < kE; ++j) {
-            uint64_t m = m0 + i, k = k0 + j;
-            T v = s[((k / C0) * M + m) * C0 + k % C0];
-            uint64_t r = p.enTranspose ? j : i, c = p.enTranspose ? i : j;
-            d[((r / 16) * C1 + c / FC) * (512 / sizeof(T)) + (r % 16) * FC + c % FC] = v;
+            int64_t si = src_index(m0 + i, k0 + j);
+            T v = si < 0 ? padValue : s[si];
+            uint64_t r = transpose ? j : i, c = transpose ? i : j;
+            uint64_t frac = (r / FR) * C1 + c / FCc;
+            uint64_t inner = toB ? (c % 16) * C0 + r % C0 : (r % 16) * FC + c % FC;
+            d[frac * (512 / sizeof(T)) + inner] = v;
         }
-    twin::counters().bytes[twin::Path::L1_L0A] += R1 * C1 * 512;
+    twin::counters().bytes[toB ? twin::Path::L1_L0B : twin::Path::L1_L0A] += R1 * C1 * 512;
 }
 
 // ---- LoadDataWithTranspose: 2D load with a transpose of square blocks, L1 -> L0A/L0B ----
