@@ -40,6 +40,7 @@ extern "C" __global__ __aicore__ void kernel(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc,
     auto bl1 = b1.Get<half>();
     DataCopy(al1, A, Nd2NzParams(1, M, K, 0, K, Mp, 1, 0));
     DataCopy(bl1, B, Nd2NzParams(1, K, N, 0, N, K, 1, 0));
+    PipeBarrier<PIPE_ALL>();  // MTE2 -> MTE1
     LoadData3DParamsV2<half> pa;
     pa.l1H = Mp / 16; pa.l1W = 16; pa.channelSize = K;
     pa.padList[3] = 255;
@@ -52,8 +53,10 @@ extern "C" __global__ __aicore__ void kernel(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc,
     pb.mExtension = K; pb.kExtension = N; pb.enTranspose = true;
     auto bl0 = b2.Get<half>();
     LoadData(bl0, bl1, pb);
+    PipeBarrier<PIPE_ALL>();  // MTE1 -> M
     auto c = co1.Get<float>();
     Mmad(c, al0, bl0, MmadParams(M, N, K, false, 0, false, false, false));
+    PipeBarrier<PIPE_ALL>();  // M -> FIX, and the L1/L0A buffers are reused below
     GlobalTensor<float> C;
     C.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gc), M * N);
     Fixpipe(C, c, FixpipeParamsV220(N, M, Mp, N, false));
@@ -63,6 +66,7 @@ extern "C" __global__ __aicore__ void kernel(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc,
     F.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(gf), 6 * 16);
     auto fl1 = a1.Get<half>();
     DataCopy(fl1, F, Nd2NzParams(1, 6, 16, 0, 16, 6, 1, 0));
+    PipeBarrier<PIPE_ALL>();
     LoadData3DParamsV2<half> pp;
     pp.l1H = 2; pp.l1W = 3; pp.channelSize = 16;
     pp.padList[0] = 1; pp.padList[1] = 1; pp.padList[2] = 1;
@@ -70,9 +74,11 @@ extern "C" __global__ __aicore__ void kernel(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc,
     pp.padValue = half(7.0f);
     auto pl0 = a2.Get<half>();
     LoadData(pl0, fl1, pp);
+    PipeBarrier<PIPE_ALL>();
     dump("pad_param", pl0.twin_ptr(), 256);
     SetLoadDataPaddingValue(half(-3.0f));
     LoadData<half, kPadFromSet>(pl0, fl1, pp);  // pp.padValue (7) is not used
+    PipeBarrier<PIPE_ALL>();
     dump("pad_set", pl0.twin_ptr(), 256);
 }
 

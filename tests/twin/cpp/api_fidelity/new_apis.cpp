@@ -21,7 +21,10 @@ template <class T> static void dump(const std::string& name, const T* p, size_t 
     std::ofstream f(g_out + "/" + name + ".bin", std::ios::binary);
     f.write(reinterpret_cast<const char*>(p), n * sizeof(T));
 }
+// Orders every pipe (the tests read vector results with GetValue and feed SetValue data to vector APIs).
+static void fence() { PipeBarrier<PIPE_ALL>(); }
 template <class T> static void dump_local(const std::string& name, const LocalTensor<T>& t, size_t n) {
+    fence();
     std::vector<T> v(n);
     for (size_t i = 0; i < n; ++i) v[i] = t.GetValue(uint32_t(i));
     dump(name, v.data(), n);
@@ -44,6 +47,7 @@ static void sort_cases(TPipe& pipe) {
     for (int i = 0; i < 128; ++i) s[i] = float(int(rnd()));  // many ties
     for (int i = 0; i < 128; ++i) { sc.SetValue(i, s[i]); ix.SetValue(i, uint32_t(500 + i)); }
     dump("sort_scores", s.data(), 128);
+    fence();
     LocalTensor<float> concat;
     Concat(concat, sc, tmp, 4);
     Sort<float, true>(dst, concat, ix, tmp, 4);
@@ -63,6 +67,7 @@ static void sort_cases(TPipe& pipe) {
     std::vector<half> h(64);
     for (int i = 0; i < 64; ++i) { h[i] = half(rnd()); hs.SetValue(i, h[i]); }
     dump("hsort_scores", h.data(), 64);
+    fence();
     LocalTensor<half> hc;
     Concat(hc, hs, ht, 2);
     Sort<half, true>(hd, hc, ix, ht, 2);
@@ -93,10 +98,12 @@ static void index_cases(TPipe& pipe) {
     dump_local("vidx_h", h, 150);
     auto f = b.GetWithOffset<float>(192, 4096);
     Duplicate(f, -1.0f, 192);
+    fence();
     CreateVecIndex(f, 10.0f, uint64_t(40), 3, 1, 8);  // 40 of each 64, 3 repeats
     dump_local("vidx_fmask", f, 192);
     auto f2 = b.GetWithOffset<float>(64, 5120);
     Duplicate(f2, -1.0f, 64);
+    fence();
     uint64_t bits[1] = {0x00000000F0F0000Full};
     CreateVecIndex(f2, 0.0f, bits, 1, 1, 8);
     dump_local("vidx_fbits", f2, 64);
@@ -123,6 +130,7 @@ static void reduce_cases(TPipe& pipe) {
     std::vector<float> xv(256);
     for (int i = 0; i < 256; ++i) { xv[i] = rnd(); x.SetValue(i, xv[i]); }
     dump("red_x", xv.data(), 256);
+    fence();
     auto o = b.GetWithOffset<float>(64, 1024);
     Duplicate(o, 99.0f, 64);
     BlockReduceMin(o, x, 4, 64, 1, 1, 8);  // 4 repeats x 8 blocks
@@ -131,6 +139,7 @@ static void reduce_cases(TPipe& pipe) {
     std::vector<half> hv(256);
     for (int i = 0; i < 256; ++i) { hv[i] = half(i < 2 ? 40000.0f : rnd() * 4096.0f); hx.SetValue(i, hv[i]); }  // pair 0 saturates
     dump("red_hx", hv.data(), 256);
+    fence();
     auto ho = b.GetWithOffset<half>(128, 3072);
     Duplicate(ho, half(-1.0f), 128);
     PairReduceSum(ho, hx, 2, 128, 1, 1, 8);  // 2 repeats of 128 halves -> 64 sums each, 128 B apart
@@ -146,12 +155,14 @@ static void reduce_cases(TPipe& pipe) {
     dump_local("rrsum_h", ro, 2);
     auto wo = b.GetWithOffset<float>(16, 4864);
     WholeReduceMax(wo, x[64], 64, 1, 1, 1, 8);
+    fence();
     float val = 0, idx = 0;
     GetReduceMaxMinCount(val, idx);
     uint32_t ui;
     std::memcpy(&ui, &idx, 4);
     std::printf("maxmin after WholeReduceMax %.9g %u\n", val, ui);
     WholeReduceMin(wo, x[128], 64, 1, 1, 1, 8);
+    fence();
     GetReduceMaxMinCount(val, idx);
     std::memcpy(&ui, &idx, 4);
     std::printf("maxmin after WholeReduceMin %.9g %u\n", val, ui);
@@ -196,6 +207,7 @@ static void pool_cases(GM_ADDR gx, GM_ADDR gy) {
     SetFlag<HardEvent::MTE2_V>(3);
     sync.WaitFlag(3);
     // GlobalTensor::operator(), SetL2CacheHint (no effect on data)
+    fence();
     y.SetL2CacheHint<CacheRwMode::READ>(CacheMode::CACHE_MODE_DISABLE);
     y(7) = y(7) + 1000.0f;
     std::printf("cache mode %d\n", int(y.twin_cache_mode()));
@@ -234,15 +246,18 @@ static void cube_cases(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc) {
     auto bl1 = b1.Get<int8_t>();
     DataCopy(al1, A, Nd2NzParams(1, M, K, 0, K, M, 1, 0));
     DataCopy(bl1, Bt, Nd2NzParams(1, N, K, 0, K, N, 1, 0));
+    fence();
     LoadData3DParamsV2<int8_t> p;
     p.l1H = 1; p.l1W = M; p.channelSize = K; p.mExtension = M; p.kExtension = K;
     auto al0 = a2.Get<int8_t>();
     auto bl0 = b2.Get<int8_t>();
     LoadData(al0, al1, p);
     LoadData(bl0, bl1, LoadData2DParams(0, uint8_t((K / 32) * (N / 16)), 1, 0, 0, false, 0));
+    fence();
     auto c = co1.Get<int32_t>();
     Mmad(c, al0, bl0, MmadParams(M, N, K, uint8_t(0), false, true));   // C = A B
     Mmad(c, al0, bl0, MmadParams(M, N, K, uint8_t(0), false, false));  // C += A B (cmatrixInitVal = false)
+    fence();
     GlobalTensor<int32_t> ci;
     ci.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gc), M * N);
     // 11-argument FixpipeParamsV220: NZ2ND, NoQuant
@@ -263,6 +278,7 @@ static void cube_cases(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc) {
     // DataCopy CO1 -> L1 (NZ), DEQF16 half, read back through the twin
     auto cl1 = c1.Get<half>();
     DataCopy(cl1, c, DataCopyCO12DstParams(N, M, M * 16 * 2 / 32, M, QuantMode_t::DEQF16, 0, false, false));
+    fence();
     dump("co12_l1", cl1.twin_ptr(), M * N);
 }
 

@@ -108,6 +108,7 @@ extern "C" __global__ __aicore__ void queue_kernel(GM_ADDR x, GM_ADDR y) {
     }
     LocalTensor<float> t = calc.AllocTensor<float>();
     Duplicate(t, 1.0f, 64);
+    PipeBarrier<PIPE_ALL>();  // the cases below read t on other pipes
     LocalTensor<float> view = t[32];
     calc.FreeTensor(t);
     LocalTensor<float> o = out.AllocTensor<float>();
