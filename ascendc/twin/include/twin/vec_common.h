@@ -26,7 +26,7 @@ constexpr uint8_t DEFAULT_REPEAT_STRIDE = 8;
 constexpr uint32_t ONE_BLK_SIZE = 32;
 constexpr uint32_t ONE_REPEAT_BYTE_SIZE = 256;
 constexpr uint64_t MASK_PLACEHOLDER = 0;
-constexpr uint32_t MAX_REPEAT_TIMES = 255;
+const int32_t MAX_REPEAT_TIMES = 255;
 
 struct BinaryRepeatParams {
     BinaryRepeatParams() {}
