@@ -88,18 +88,16 @@ enum class CMPMODE : uint8_t { LT = 0, GT, EQ, LE, GE, NE };
 enum class SELMODE : uint8_t { VSEL_CMPMASK_SPR = 0, VSEL_TENSOR_SCALAR_MODE, VSEL_TENSOR_TENSOR_MODE };
 enum class ReduceOrder : uint8_t { ORDER_VALUE_INDEX = 0, ORDER_INDEX_VALUE, ORDER_ONLY_VALUE, ORDER_ONLY_INDEX };
 
-// Vector mask register (used by APIs called with isSetMask = false and MASK_PLACEHOLDER).
-inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
+// MaskMode::COUNTER is the form for SetMaskCount: the low word holds the element count.
+enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
+// Vector mask register (used by APIs called with isSetMask = false and MASK_PLACEHOLDER). As in v8.5.0
+// the element type is a template parameter without default: SetVectorMask<T>(...).
+template <class T, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(const uint64_t maskHigh, const uint64_t maskLow) {
     auto& c = twin::core();
     c.vector_mask[0] = maskLow;
     c.vector_mask[1] = maskHigh;
 }
-// MaskMode::COUNTER is the form for SetMaskCount: the low word holds the element count.
-enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
-template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
-    SetVectorMask(maskHigh, maskLow);
-}
-template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(int32_t len) {
+template <class T, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(int32_t len) {
     auto& c = twin::core();
     if (c.mask_count_mode) {
         c.vector_mask[0] = static_cast<uint64_t>(len);

@@ -24,6 +24,11 @@ void scalars(Env& e) {
     Select(e.f, e.m, e.f, 1.0f, SELMODE::VSEL_TENSOR_SCALAR_MODE, 64);
 }
 
+void vector_mask() {
+    SetVectorMask<float>(0, ~0ull);
+    SetVectorMask<half, MaskMode::COUNTER>(0, 100);
+}
+
 void free_lvalue(Env& e) {
     LocalTensor<float> t = e.q.DeQue<float>();
     e.q.FreeTensor(t);

@@ -45,6 +45,9 @@ void position_as_enum(Env& e) { TPosition p = e.f.GetPosition(); (void)p; }  // 
 void twin_names_not_in_ascendc() { (void)AscendC::position_name(TPosition::VECIN); }  // @reject:twin_names_not_in_ascendc
 void twin_count_not_in_ascendc() { (void)AscendC::kHardEventCount; }  // @reject:twin_count_not_in_ascendc
 
+// SetVectorMask names its element type (no default).
+void vector_mask_without_type() { SetVectorMask(0, ~0ull); }  // @reject:vector_mask_without_type
+
 // GetSortLen / GetSortOffset exist for half and float only.
 uint32_t sort_len_int() { return GetSortLen<int32_t>(32); }  // @reject:sort_len_int
 
