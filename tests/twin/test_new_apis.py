@@ -2,7 +2,7 @@
 
 Sort<T, isFullSort> / Concat / Extract / list MrgSort / GetSortLen / GetSortOffset, CreateVecIndex,
 Arange / ArithProgression, Fill / InitGlobalMemory (with an atomic add), BlockReduceMin, PairReduceSum,
-RepeatReduceSum, GetReduceMaxMinCount, TBufPool (shared pools, Reset), TQueSync, GlobalTensor::operator()
+RepeatReduceSum, GetReduceMaxMinCount, Copy, SetMMLayoutTransform, TBufPool (shared pools, Reset), TQueSync, GlobalTensor::operator()
 and SetL2CacheHint, ScalarCountLeadingZero, IsSameType, DataCopy CO1 -> GM / L1 with DataCopyCO12DstParams
 (SetFixpipeNz2ndFlag, SetFixpipePreQuantFlag), MmadParams' accumulate constructor, the 11-argument
 FixpipeParamsV220; and the errors of the unsupported or misused forms.
@@ -172,6 +172,23 @@ def test_repeat_reduce_sum_tree_order(out):
     hx = out("red_hx", np.float16)
     want = np.array([_tree(hx[r * 128:r * 128 + 100]) for r in range(2)], np.float16)
     np.testing.assert_array_equal(out("rrsum_h", np.float16), want)
+
+
+def test_copy_masks_strides_and_counter_mode(out):
+    x = out("red_x")
+    want = np.full((3, 128), -1.0, np.float32)  # dst repeat = 16 blocks = 128 floats
+    for r in range(3):
+        for e in range(40):
+            blk, k = divmod(e, 8)
+            want[r, blk * 16 + k] = x[r * 64 + e]  # dst block stride 2 (16 floats)
+    np.testing.assert_array_equal(out("copy_cont"), want.ravel())
+    hx = out("red_hx", np.float16)
+    bits = [(0xFFFF0000FFFF0000 >> e) & 1 for e in range(64)] + [(0xFF >> e) & 1 for e in range(64)]
+    act = np.tile(np.array(bits, bool), 2)
+    np.testing.assert_array_equal(out("copy_bits_h", np.float16), np.where(act, hx, np.float16(-1)))
+    want = np.full((3, 64), -1.0, np.float32)
+    want[:, :10] = x[:192].reshape(3, 64)[:, :10]  # counter mode: 10 elements of every repeat
+    np.testing.assert_array_equal(out("copy_counter"), want.ravel())
 
 
 def test_get_reduce_max_min_count(out):

@@ -241,6 +241,8 @@ struct CoreCtx {
     uint64_t fixpipe_nd_para = 1;
     // MAX_MIN_CNT register: value bits (low 32) and index (high 32) of the last WholeReduceMax/Min, ReduceMax/Min.
     uint64_t max_min_cnt = 0;
+    // SetMMLayoutTransform (recorded only: the cube's walk order does not change Mmad's results).
+    bool mm_layout_n_first = false;
 };
 
 inline CoreCtx*& current_core_ptr() {

@@ -18,8 +18,8 @@ struct DataCopyCO12DstParams {
     uint8_t sid = 0;
     uint16_t nSize = 0;
     uint16_t mSize = 0;
-    uint32_t dstStride = 1;  // DEFAULT_DATA_COPY_STRIDE
-    uint16_t srcStride = 1;
+    uint32_t dstStride = 0;  // DEFAULT_DATA_COPY_STRIDE
+    uint16_t srcStride = 0;
     uint8_t unitFlag = 0;
     uint8_t clipReluPre = 0;
     uint8_t eltWiseOp = 0;

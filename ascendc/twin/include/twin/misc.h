@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "copy.h"
+#include "vec_common.h"
 #include "sync.h"
 #include "tensor.h"
 
@@ -97,6 +98,70 @@ template <class T>
 inline void InitGlobalMemory(GlobalTensor<T>& gmWorkspaceAddr, const uint64_t size, const T value,
                              twin::SrcLoc loc = twin::SrcLoc::here()) {
     Fill(gmWorkspaceAddr, size, value, loc);
+}
+
+// SetMMLayoutTransform: which of M / N the cube walks first. The order in which Mmad produces its results
+// does not change them, so the twin only records the mode.
+inline void SetMMLayoutTransform(bool mmLayoutMode) { twin::core().mm_layout_n_first = mmLayoutMode; }
+
+// Copy (UB -> UB on the vector pipe) with a mask, block strides and repeat sizes in 32 B blocks
+// (kernel_struct_data_copy.h). In counter mode (isSetMask = false after SetMaskCount) the mask register
+// holds the elements of each repeat and repeatTime still counts, as documented for Copy.
+struct CopyRepeatParams {
+    CopyRepeatParams() {}
+    CopyRepeatParams(const uint16_t dstStrideIn, const uint16_t srcStrideIn, uint16_t dstRepeatSizeIn, uint16_t srcRepeatSizeIn)
+        : dstStride(dstStrideIn), srcStride(srcStrideIn), dstRepeatSize(dstRepeatSizeIn), srcRepeatSize(srcRepeatSizeIn) {}
+    uint16_t dstStride = 0;  // DEFAULT_DATA_COPY_STRIDE
+    uint16_t srcStride = 0;
+    uint16_t dstRepeatSize = DEFAULT_REPEAT_STRIDE;
+    uint16_t srcRepeatSize = DEFAULT_REPEAT_STRIDE;
+};
+
+}  // namespace AscendC
+
+namespace twin {
+namespace vec {
+template <class T>
+inline void copy_run(const SrcLoc& loc, const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+                     const MaskArg& mask, int64_t repeat, const AscendC::CopyRepeatParams& p, bool is_set_mask) {
+    static_assert(one_of<T, uint16_t, int16_t, half, bfloat16_t, uint32_t, int32_t, float>(),
+                  "Copy: dtype not supported on A2/A3 (uint16/int16/half/bfloat16/uint32/int32/float)");
+    const char* api = "Copy";
+    check_repeat(loc, api, repeat);
+    check_ub(loc, api, "dst", dst);
+    check_ub(loc, api, "src", src);
+    std::vector<Elem> plan;
+    CoreCtx& c = core(loc);
+    if (!is_set_mask && c.mask_count_mode) {
+        uint64_t n = std::min<uint64_t>(c.vector_mask[0], epr<T>());
+        for (int64_t r = 0; r < repeat; ++r)
+            for (uint64_t e = 0; e < n; ++e) plan.push_back({uint32_t(r), uint32_t(e)});
+    } else {
+        plan = plan_mask(loc, api, mask, epr<T>(), repeat, is_set_mask);
+    }
+    Operand<T> od{&dst, p.dstStride, p.dstRepeatSize}, os{&src, p.srcStride, p.srcRepeatSize};
+    check_extent(loc, api, "dst", od, plan);
+    check_extent(loc, api, "src", os, plan);
+    std::vector<T> v(plan.size());
+    for (size_t i = 0; i < plan.size(); ++i) v[i] = load(src, os.off(plan[i]));
+    for (size_t i = 0; i < plan.size(); ++i) store(dst, od.off(plan[i]), v[i]);
+    count_work(VecClass::OTHER, uint64_t(repeat), plan.size());
+}
+}  // namespace vec
+}  // namespace twin
+
+namespace AscendC {
+
+template <class T, bool isSetMask = true>
+inline void Copy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint64_t mask[], twin::vec::RepeatArg repeatTime,
+                 const CopyRepeatParams& repeatParams, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::copy_run(loc, dst, src, twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1), repeatTime.v,
+                        repeatParams, isSetMask);
+}
+template <class T, bool isSetMask = true>
+inline void Copy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint64_t mask, twin::vec::RepeatArg repeatTime,
+                 const CopyRepeatParams& repeatParams, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::copy_run(loc, dst, src, twin::vec::MaskArg::from_cont(mask), repeatTime.v, repeatParams, isSetMask);
 }
 
 }  // namespace AscendC

@@ -3,7 +3,7 @@
 //   new_apis fail <case>      one broken kernel; the launch error is printed (@fail:<case> marks the line)
 // Sort<T, isFullSort>, Concat, Extract, the list form of MrgSort, GetSortLen/GetSortOffset; CreateVecIndex,
 // Arange/ArithProgression; Fill/InitGlobalMemory; BlockReduceMin, PairReduceSum, RepeatReduceSum,
-// GetReduceMaxMinCount; TQueSync; TBufPool; GlobalTensor::operator() and SetL2CacheHint; ScalarCountLeadingZero,
+// GetReduceMaxMinCount; Copy (UB -> UB with masks and strides), SetMMLayoutTransform; TQueSync; TBufPool; GlobalTensor::operator() and SetL2CacheHint; ScalarCountLeadingZero,
 // IsSameType, ICachePreLoad; DataCopy CO1 -> GM / L1 (DataCopyCO12DstParams, SetFixpipeNz2ndFlag,
 // SetFixpipePreQuantFlag) with the full MmadParams / FixpipeParamsV220 constructors.
 #include <cstdio>
@@ -153,6 +153,23 @@ static void reduce_cases(TPipe& pipe) {
     Duplicate(ro, half(0.0f), 16);
     RepeatReduceSum(ro, hx, 2, 100, 0, 1, 1, 8);
     dump_local("rrsum_h", ro, 2);
+    // Copy: 40 of each 64 floats, 3 repeats, dst blocks 2 apart (16 blocks per dst repeat), src dense
+    auto cd = b.GetWithOffset<float>(384, 6144);
+    Duplicate(cd, -1.0f, 384);
+    Copy(cd, x, uint64_t(40), 3, CopyRepeatParams(2, 1, 16, 8));
+    dump_local("copy_cont", cd, 384);
+    auto hd = b.GetWithOffset<half>(256, 8192);
+    Duplicate(hd, half(-1.0f), 256);
+    uint64_t hm[2] = {0xFFFF0000FFFF0000ull, 0x00000000000000FFull};
+    Copy(hd, hx, hm, 2, CopyRepeatParams(1, 1, 8, 8));
+    dump_local("copy_bits_h", hd, 256);
+    Duplicate(cd, -1.0f, 384);
+    SetMaskCount();
+    SetVectorMask<float, MaskMode::COUNTER>(0, 10);
+    Copy<float, false>(cd, x, MASK_PLACEHOLDER, 3, CopyRepeatParams(1, 1, 8, 8));  // 10 per repeat, 3 repeats
+    SetMaskNorm();
+    ResetMask();
+    dump_local("copy_counter", cd, 192);
     auto wo = b.GetWithOffset<float>(16, 4864);
     WholeReduceMax(wo, x[64], 64, 1, 1, 1, 8);
     fence();
@@ -255,6 +272,7 @@ static void cube_cases(GM_ADDR ga, GM_ADDR gb, GM_ADDR gc) {
     LoadData(bl0, bl1, LoadData2DParams(0, uint8_t((K / 32) * (N / 16)), 1, 0, 0, false, 0));
     fence();
     auto c = co1.Get<int32_t>();
+    SetMMLayoutTransform(true);  // walk N first: same results
     Mmad(c, al0, bl0, MmadParams(M, N, K, uint8_t(0), false, true));   // C = A B
     Mmad(c, al0, bl0, MmadParams(M, N, K, uint8_t(0), false, false));  // C += A B (cmatrixInitVal = false)
     fence();
