@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "copy.h"
 #include "vec_common.h"
@@ -20,6 +21,27 @@ using TrueType = BoolInst<true>;
 using FalseType = BoolInst<false>;
 template <class T, class U> struct IsSameType : public FalseType {};
 template <class T> struct IsSameType<T, T> : public TrueType {};
+
+// Sub-byte integer type (kernel_utils_constants.h): declared so kernels can name int4b_t (the DSA kernels
+// test IsSameType<T, int4b_t>); no twin compute API accepts it (their dtype static_asserts reject it).
+template <int bitNum, bool sign> struct IntegerSubType {
+    static constexpr int kBits = bitNum;
+    static constexpr bool kSigned = sign;
+    using T = std::conditional_t<sign, int8_t, uint8_t>;
+    using Storage = uint8_t;
+    static constexpr Storage mask = Storage((1u << bitNum) - 1);
+    Storage storage;
+    IntegerSubType() = default;
+    IntegerSubType(uint32_t value) : storage(Storage(value) & mask) {}
+    IntegerSubType(int32_t value) : storage(Storage(uint32_t(value)) & mask) {}
+    operator T() const {
+        if (kSigned && (storage & Storage(1u << (kBits - 1)))) return T(T(storage) | T(~mask));
+        return T(storage);
+    }
+    bool operator==(const IntegerSubType& rhs) const { return storage == rhs.storage; }
+    bool operator!=(const IntegerSubType& rhs) const { return storage != rhs.storage; }
+};
+using int4b_t = IntegerSubType<4, true>;
 
 // Scalar bit helpers (kernel_operator_scalar_intf.h). clz of 0 is 64, as the device's clz.
 inline int64_t ScalarCountLeadingZero(uint64_t valueIn) { return valueIn == 0 ? 64 : __builtin_clzll(valueIn); }
