@@ -20,11 +20,23 @@
 
 namespace AscendC {
 
-constexpr int32_t DEFAULT_BLK_NUM = 8;
-constexpr int32_t DEFAULT_BLK_STRIDE = 1;
-constexpr uint8_t DEFAULT_REPEAT_STRIDE = 8;
-constexpr uint32_t ONE_BLK_SIZE = 32;
-constexpr uint32_t ONE_REPEAT_BYTE_SIZE = 256;
+// Constants with v8.5.0's device types (impl/basic_api/utils/kernel_utils_constants.h, kernel_reg.h).
+const int32_t DEFAULT_BLK_NUM = 8;
+const int32_t DEFAULT_BLK_STRIDE = 1;
+const uint8_t DEFAULT_REPEAT_STRIDE = 8;
+#ifndef ASCC_PARAM_BLOCK_CUBE
+#define ASCC_PARAM_BLOCK_CUBE
+const int32_t BLOCK_CUBE = 16;
+#endif
+#ifndef ASCC_PARAM_ONE_BLK_SIZE
+#define ASCC_PARAM_ONE_BLK_SIZE
+const uint16_t ONE_BLK_SIZE = 32;
+#endif
+#ifndef ASCC_PARAM_CUBE_MAX_SIZE
+#define ASCC_PARAM_CUBE_MAX_SIZE
+const int32_t CUBE_MAX_SIZE = 256;
+#endif
+const int32_t ONE_REPEAT_BYTE_SIZE = 256;
 constexpr uint64_t MASK_PLACEHOLDER = 0;
 const int32_t MAX_REPEAT_TIMES = 255;
 
