@@ -218,6 +218,7 @@ def test_fill_and_init_global_memory_with_atomic_add(out):
 def test_scalar_helpers(out):
     m = re.search(r"ScalarCountLeadingZero (\d+) (\d+) (\d+) IsSameType (\d) (\d)", out.stdout)
     assert m and m.groups() == ("63", "8", "64", "1", "0"), out.stdout
+    assert _printed(out, "ceil", 6, int) == [3, 48, 2, 1, 0, 0]  # integer division of v8.5.0 (truncating)
     assert _printed(out, "int4b_t", 3, int) == [-3, 7, -1]  # 4-bit two's complement, 0x1F keeps 0xF
 
 

@@ -12,7 +12,13 @@
 
 namespace AscendC {
 
-// v8.5.0 kernel_utils_ceil_oom_que.h
+// v8.5.0 kernel_utils_ceil_oom_que.h: rounding helpers (the DSA kernels call Ceil) and type traits.
+constexpr inline uint32_t DivCeil(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+constexpr inline uint32_t AlignUp(uint32_t a, uint32_t b) { return DivCeil(a, b) * b; }
+constexpr inline uint32_t ConstCeil(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+inline uint32_t Ceil(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+inline int32_t CeilDivision(int32_t num1, int32_t num2) { return num2 == 0 ? 0 : (num1 + num2 - 1) / num2; }
+
 template <bool b> struct BoolInst {
     using Type = BoolInst<b>;
     static constexpr bool value = b;

@@ -395,6 +395,8 @@ int main(int argc, char** argv) {
     dump("mm_c", reinterpret_cast<int32_t*>(c), M * N);
     dump("co12_deq", reinterpret_cast<half*>(c + M * N * 4), M * N);
     dump("co12_nz", reinterpret_cast<int32_t*>(c + M * N * 6), M * N);
+    std::printf("ceil %u %u %u %u %d %d\n", DivCeil(33, 16), AlignUp(33, 16), ConstCeil(32, 16), Ceil(1, 16),
+                CeilDivision(-5, 4), CeilDivision(7, 0));
     std::printf("int4b_t %d %d %d\n", int(int8_t(int4b_t(int32_t(-3)))), int(int8_t(int4b_t(int32_t(7)))),
                 int(int8_t(int4b_t(uint32_t(0x1F)))));
     std::printf("ScalarCountLeadingZero %lld %lld %lld IsSameType %d %d\n", (long long)ScalarCountLeadingZero(1),
