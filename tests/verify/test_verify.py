@@ -195,6 +195,17 @@ def test_build_dir_verifies_the_built_run(setup, tmp_path):
     assert r.returncode == 13, r.stdout + r.stderr
 
 
+def test_without_a_path_it_verifies_what_dsaops_install_installed_last(setup, installed, tmp_path):
+    # the session's installs ran `dsaops install`, which records the vendor folder it wrote
+    last = (setup.state / "last_install").read_text().strip()
+    rj = tmp_path / "r.json"
+    r = dsaops(setup, "verify", "--golden", "--cases", "fp16_plain_5x32", "--report-json", rj, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = load_report(rj)
+    assert rep["package"]["source"] == "last-install" and rep["package"]["root"] == last
+    assert last.endswith("/vendors/dsaops") and Path(last, "dsaops", "manifest.json").is_file()
+
+
 def test_case_selection_by_id_and_unknown_id(setup, installed, tmp_path):
     r = dsaops(setup, "verify", "--golden", "--install-path", installed, "--cases", "fixture_axpy/fp16_bias_40x256",
                "--soc", "ascend910_93", "--seed", "7", "--report-json", tmp_path / "r.json")
