@@ -26,7 +26,7 @@ def _type_ok(attr_type: str, value) -> bool:
 
 
 def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
-    start = len(issues.items)
+    start = len(issues)
     loc = lambda line: Location(issues.display, line)  # noqa: E731
 
     name = data.get("name")
@@ -146,7 +146,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
                                   loc(c.line)))
             cases[tier] = tuple(built)
 
-    if len(issues.items) > start:
+    if len(issues) > start:
         return None
     index = {**tensor_by_name, **attr_by_name}
     return OpDef(
@@ -154,7 +154,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
         seed=data.get("seed"), socs=socs, dims=frozen_map(dims), derived_dims=frozen_map(derived), inputs=inputs, outputs=outputs,
         attrs=tuple(attrs), signature=signature, variants=variants, constraints=tuple(constraints),
         tiling=tiling, kernel=kernel, golden=data.get("golden"), cases=frozen_map(cases),
-        location=loc(1), _index=frozen_map(index),
+        location=loc(1), _index=frozen_map(index), key_lines=frozen_map(data.lines),
     )
 
 
@@ -195,7 +195,8 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
     choices = tuple(a["choices"]) if "choices" in a else None
     rng = tuple(a["range"]) if "range" in a else None
     if default is not REQUIRED and not _type_ok(typ, default):
-        issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is not of type {typ}")
+        issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is not of type {typ}",
+                   f"write a {typ} default" + (f" within {list(rng)}" if rng is not None else ""))
         ok = False
     if choices is not None:
         for i, c in enumerate(choices):
@@ -213,7 +214,7 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
         elif len(rng) != 2 or rng[0] > rng[1]:
             issues.add(a.line_of("range"), f"attr {name!r}: range must be [min, max] with min <= max, got {list(rng)}")
             ok = False
-        elif default is not REQUIRED and not (rng[0] <= default <= rng[1]):
+        elif ok and default is not REQUIRED and not (rng[0] <= default <= rng[1]):
             issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is outside the range {list(rng)}")
             ok = False
         if choices is not None:
