@@ -108,4 +108,8 @@ EXIT_CODES = {
     6: "inconsistent generated output",
     7: "command not available yet",
     8: "generated files are out of date (--check)",
+    130: "interrupted (Ctrl-C); an interrupted export leaves no partial case",
+    143: "terminated (SIGTERM); cleaned up like an interrupt",
 }
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143

@@ -2,19 +2,29 @@
 
 For each case ``<op>/<id>`` of the chosen tier, writes ``<out>/<op>/<id>/``:
 
-- ``case.npz``: every input tensor and expected output (bf16 stored as its uint16 bit pattern,
-  see the manifest's dtype);
-- ``<name>.bin``: the same tensors as raw little-endian bytes, the layout Ascend test scripts read;
-- ``manifest.json``: op, case, seed, attrs, and for every tensor its role, file, dtype and shape.
+- ``<name>.bin``: each tensor once, raw little-endian bytes in C order (bf16 as its uint16
+  bit pattern), the layout Ascend test scripts read;
+- ``manifest.json``: self-describing, so the case can be run and judged on a device without
+  dsaops: op, op_type, case, seed, params, the dtype variant, the attrs, the torch call, and
+  for every tensor its role, file, dtype, shape, the format it is stored in and the format
+  the op expects on the device (FRACTAL_NZ weights are stored ND, with the cast to apply),
+  which input an output updates in place, and for every output the comparison rule with
+  its tolerances (read from ``dsaops.compare``) and any extra golden data the rule needs
+  (the golden top-k scores for index outputs).
 
-Each case folder is written to a temporary folder and renamed into place, so an interrupted
-export never leaves a half-written case.
+Each case folder is written to a temporary folder ``.<id>.tmp-<pid>-*`` and renamed into
+place, so an interrupted export never leaves a half-written case; the temporary folder is
+removed on an interrupt, and one left by a killed process is swept by the next export.
+Folders get ordinary permissions (as ``mkdir`` under the current umask).
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -25,10 +35,17 @@ from pathlib import Path
 import numpy as np
 
 from . import cases as case_inputs
+from . import compare
 from . import dtypes as dt
 from . import golden
-from .errors import CaseError
+from .errors import CaseError, UsageError
 from .opdef import Case, OpDef
+
+#: Version of the manifest layout.
+MANIFEST_FORMAT = "dsaops-golden-case/2"
+#: torch_npu's format id of each device format (``torch_npu.npu_format_cast(t, id)``), from CANN's aclFormat.
+ACL_FORMAT_IDS = {"ND": 2, "FRACTAL_NZ": 29}
+_TMP = re.compile(r"^\.(?P<id>[^/]+)\.tmp-(?P<pid>\d+)-[^/]*$")
 
 
 def case_seed(case: Case) -> int:
@@ -68,38 +85,178 @@ def _storable(arr: np.ndarray) -> tuple[np.ndarray, str]:
     kind = dt.of_numpy(arr.dtype)
     if kind is None:
         raise CaseError(f"cannot export dtype {arr.dtype}")
+    data = np.ascontiguousarray(arr)
     if kind.name == "bf16":
-        return np.ascontiguousarray(arr).view(np.uint16), kind.name
-    return np.ascontiguousarray(arr), kind.name
+        data = data.view(np.uint16)
+    return data.astype(data.dtype.newbyteorder("<"), copy=False), kind.name
+
+
+def _rule(fn, **needs) -> dict:
+    """A comparison rule as data: its name in dsaops.compare, what it checks, and its tolerances."""
+    params = inspect.signature(fn).parameters.values()
+    tolerances = {p.name: p.default for p in params
+                  if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and p.name != "rule"}
+    doc = inspect.getdoc(fn) or ""
+    return {"rule": fn.__name__.removeprefix("compare_"), "function": f"dsaops.compare.{fn.__name__}",
+            "description": " ".join(doc.split("\n\n")[0].split()), "tolerances": tolerances, **needs}
+
+
+def scores_function(op: OpDef):
+    """The golden's top-k scores function (``<golden>_scores``), or None when the op has none."""
+    if not op.golden:
+        return None
+    try:
+        module = importlib.import_module(f"{golden.__name__}.{op.golden}")
+    except ImportError:
+        return None
+    return getattr(module, f"{op.golden}_scores", None)
+
+
+def comparison(op: OpDef, name: str, dtype: str) -> dict:
+    """How an output of ``op`` is judged (see dsaops.compare and OPS.md "Comparing ...")."""
+    if dtype in ("int32", "int64"):
+        if scores_function(op) is not None:
+            return _rule(compare.compare_topk, golden_scores=f"{name}.golden_scores")
+        return _rule(compare.compare_exact)
+    if dtype == "int8":
+        return _rule(compare.compare_int8)
+    if dtype == "fp16" and "scale" in name:
+        return _rule(compare.compare_fp16_scale)
+    return _rule(compare.compare_float)
+
+
+def variant_of(op: OpDef, arrays: dict) -> str | None:
+    """The id of the dtype variant the case's tensors belong to."""
+    for v in op.variants:
+        if all(dt.of_numpy(a.dtype) == v.dtypes[n] for n, a in arrays.items() if n in v.dtypes):
+            return v.id
+    return None
+
+
+def torch_call(op: OpDef, inputs: dict) -> str:
+    """The torch call of the case: tensors by their manifest name, attrs as literals."""
+    args = []
+    for p in op.signature:
+        value = inputs.get(p.name)
+        if p.kind == "tensor":
+            if value is None:
+                continue  # an absent optional tensor keeps its default None
+            text = p.name
+        else:
+            value = value.item() if isinstance(value, np.generic) else value
+            text = repr(value)
+        args.append(f"{p.name}={text}" if p.keyword_only else text)
+    return f"torch.ops.{op.torch}({', '.join(args)})"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def prepare_export(out: Path, ops) -> list[Path]:
+    """Create ``out`` and sweep temporary case folders left by killed exports (their pid is gone)."""
+    swept = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ops:
+            folder = out / name
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                m = _TMP.match(entry.name)
+                if m and entry.is_dir() and not entry.is_symlink() and not _alive(int(m["pid"])):
+                    shutil.rmtree(entry)
+                    swept.append(entry)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+    return swept
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def export_case(op: OpDef, result: CaseResult, case: Case, out: Path) -> Path:
     final = out / op.name / case.id
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{case.id}."))
     try:
-        tensors, attrs, entries = {}, {}, []
-        for role, mapping in (("input", result.inputs), ("output", result.outputs)):
-            for name, value in mapping.items():
-                if isinstance(value, np.ndarray):
-                    stored, kind = _storable(value)
-                    key = name if role == "input" else f"out_{name}" if name in result.inputs else name
-                    tensors[key] = stored
-                    stored.astype(stored.dtype.newbyteorder("<"), copy=False).tofile(tmp / f"{key}.bin")
-                    entries.append({"name": name, "role": role, "file": f"{key}.bin", "npz_key": key,
-                                    "dtype": kind, "shape": list(value.shape)})
-                elif value is None:
-                    entries.append({"name": name, "role": role, "file": None, "dtype": None, "shape": None})
-                else:
-                    attrs[name] = value.item() if isinstance(value, np.generic) else value
-        np.savez(tmp / "case.npz", **tensors)
-        manifest = {"op": op.name, "case": case.id, "ident": case.ident, "tier": case.tier,
-                    "seed": case_seed(case), "params": dict(case.params), "attrs": attrs, "tensors": entries}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{case.id}.tmp-{os.getpid()}-"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or final.parent}: {exc.strerror or exc}") from None
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        tensors = _write_tensors(op, result, tmp)
+        arrays = {n: v for n, v in result.inputs.items() if isinstance(v, np.ndarray)}
+        arrays.update({n: v for n, v in result.outputs.items() if isinstance(v, np.ndarray)})
+        attrs = {n: (v.item() if isinstance(v, np.generic) else v) for n, v in result.inputs.items()
+                 if not isinstance(v, np.ndarray) and v is not None}
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "op": op.name, "op_type": op.op_type, "case": case.id, "ident": case.ident, "tier": case.tier,
+            "seed": case_seed(case), "params": dict(case.params), "variant": variant_of(op, arrays),
+            "attrs": attrs, "torch_call": torch_call(op, result.inputs),
+            "storage": "each file: raw little-endian values in C (row-major) order; bf16 as its uint16 bit "
+                       "pattern; load with numpy.fromfile(file, dtype).reshape(shape)",
+            "tensors": tensors,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"cannot write {exc.filename or final}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _write_tensors(op: OpDef, result: CaseResult, folder: Path) -> list[dict]:
+    entries = []
+    taken: set[str] = set()
+
+    def store(key: str, value: np.ndarray) -> tuple[str, str]:
+        data, kind = _storable(value)
+        data.tofile(folder / f"{key}.bin")
+        taken.add(key)
+        return f"{key}.bin", kind
+
+    for t in op.inputs:
+        value = result.inputs.get(t.name)
+        entry = {"name": t.name, "role": "input", "optional": t.optional}
+        if value is None:
+            entry.update(file=None, dtype=None, shape=None, note="absent: pass None")
+        else:
+            file, kind = store(t.name, value)
+            entry.update(file=file, dtype=kind, shape=list(value.shape), format="ND", device_format=t.format)
+            if t.format != "ND":
+                entry["note"] = (f"stored in ND; the op takes it in {t.format} "
+                                 f"(torch_npu.npu_format_cast(tensor, {ACL_FORMAT_IDS[t.format]}))")
+        entries.append(entry)
+    scores = None
+    for t in op.outputs:
+        value = result.outputs[t.name]
+        key = t.name if t.name not in taken else f"out_{t.name}"
+        file, kind = store(key, value)
+        entry = {"name": t.name, "role": "output", "file": file, "dtype": kind, "shape": list(value.shape),
+                 "format": "ND", "device_format": t.format, "aliases": t.aliases}
+        if t.aliases is not None:
+            entry["note"] = f"updated in place: pass {t.aliases}, then compare it with this file after the call"
+        rule = comparison(op, t.name, kind)
+        if "golden_scores" in rule:
+            if scores is None:
+                scores = np.asarray(scores_function(op)(**result.inputs), dtype=np.float32)
+            score_file, _ = store(f"{t.name}.golden_scores", scores)
+            rule["golden_scores"] = {"file": score_file, "dtype": "fp32", "shape": list(scores.shape)}
+        entry["compare"] = rule
+        entries.append(entry)
+    return entries

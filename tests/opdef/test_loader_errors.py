@@ -98,7 +98,16 @@ def test_unbound_output_dim(opdef_dir, tiny_text, line_of):
     text = text.replace("  N: length\n", "  N: length\n  K: output length\n")
     line = line_of(text, "- name: y")
     assert errors_of(opdef_dir, text) == [
-        f"opdefs/tiny.yaml:{line}: output 'y': dim 'K' is bound by no input shape"
+        f"opdefs/tiny.yaml:{line}: output 'y': dim 'K' is bound by no input shape in layout 'BN'"
+        "\n    hint: bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)"]
+
+
+def test_output_dim_bound_in_another_layout_only(opdef_dir, tiny_text, line_of):
+    # x binds N only in layout N; y needs N in layout BN too
+    text = tiny_text.replace("      BN: [B, N]\n      N: [N]\n  - name: lengths", "      BN: [B]\n      N: [N]\n  - name: lengths")
+    line = line_of(text, "- name: y")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: output 'y': dim 'N' is bound by no input shape in layout 'BN'"
         "\n    hint: bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)"]
 
 

@@ -85,14 +85,17 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
             issues.add(t.location.line, f"input {t.name!r}: only outputs may alias an input")
 
     derived = _build_derived(data, dims, attr_by_name, inputs, issues)
-    input_dims = {d for t in inputs for shape in t.shapes.values() for d in shape if isinstance(d, str)}
     for t in outputs:
         if t.aliases is not None:
             continue
+        reported = set()
         for layout, shape in t.shapes.items():
             for d in shape:
-                if isinstance(d, str) and d not in input_dims and d not in derived and d not in attr_by_name:
-                    issues.add(t.location.line, f"output {t.name!r}: dim {d!r} is bound by no input shape",
+                if isinstance(d, str) and d not in reported and not _dim_bound(d, inputs, derived, attr_by_name,
+                                                                                t.layout_attr, layout):
+                    reported.add(d)
+                    where = f" in layout {layout!r}" if layout is not None else ""
+                    issues.add(t.location.line, f"output {t.name!r}: dim {d!r} is bound by no input shape{where}",
                                "bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)")
     used_dims = {d for t in tensors for shape in t.shapes.values() for d in shape if isinstance(d, str)}
     for d in dims:
@@ -156,6 +159,25 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
         tiling=tiling, kernel=kernel, golden=data.get("golden"), cases=frozen_map(cases),
         location=loc(1), _index=frozen_map(index), key_lines=frozen_map(data.lines),
     )
+
+
+def _dim_bound(sym, inputs, derived, attrs, want_attr, want_layout, seen=frozenset()) -> bool:
+    """Whether InferShape can compute ``sym`` for an output shape in layout ``want_layout`` of ``want_attr``.
+
+    An input without layout_attr binds its dims always; one with the same layout_attr only in
+    the same layout; one with another layout_attr in any of its layouts (chosen at run time).
+    A derived dim is bound when every name of its expression is.
+    """
+    if sym in attrs:
+        return True
+    if sym in derived:
+        return sym not in seen and all(_dim_bound(n, inputs, derived, attrs, want_attr, want_layout, seen | {sym})
+                                       for n in derived[sym].names())
+    for t in inputs:
+        for layout, shape in t.shapes.items():
+            if sym in shape and (t.layout_attr is None or t.layout_attr != want_attr or layout == want_layout):
+                return True
+    return False
 
 
 def _build_derived(data, dims, attrs, inputs, issues: Issues) -> dict:
