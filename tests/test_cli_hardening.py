@@ -93,6 +93,16 @@ def test_manifest_entries_outside_the_folder_are_never_deleted(proj, tmp_path):
     assert "precious" not in (proj / MANIFEST).read_text()
 
 
+def test_files_not_generated_by_dsaops_are_never_overwritten(tmp_path):
+    mine = tmp_path / "proj" / "CMakeLists.txt"
+    mine.parent.mkdir()
+    mine.write_text("# my own project\n")
+    r = run("gen", "--out", "proj", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "holds 1 file(s) dsaops did not generate that this run would overwrite: CMakeLists.txt" in r.stderr
+    assert mine.read_text() == "# my own project\n" and sorted(p.name for p in mine.parent.iterdir()) == ["CMakeLists.txt"]
+
+
 def test_vendor_must_be_a_plain_name(tmp_path):
     r = run("gen", "--vendor", 'my"v', "--out", "proj", cwd=tmp_path)
     assert r.returncode == 2

@@ -98,9 +98,12 @@ def write_project(files: list[RenderedFile], out: Path, check: bool = False,
 
     ``ops=None`` regenerates the whole project: every file the folder's manifest recorded may
     go (an op removed from the opdefs loses its files). With ``ops`` (``gen --ops``), only the
-    project's files and those of the named ops may; other ops' files are left alone.
+    project's files and those of the named ops may; other ops' files are left alone. A file
+    dsaops did not generate (not in the manifest) is never overwritten: that is an error.
     """
     writer = FileWriter(out, check=check)
+    if not check:
+        writer.refuse_overwriting_foreign([f.path for f in files], {f.path: f.content for f in files})
     for f in files:
         writer.write(f.path, f.content, f.template, f.executable, owner=f.op)
     return writer.finish(None if ops is None else set(ops))

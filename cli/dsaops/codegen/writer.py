@@ -144,6 +144,23 @@ class FileWriter:
         self.actions.append(action)
         return action
 
+    def refuse_overwriting_foreign(self, rels: list[str], contents: dict[str, str]) -> None:
+        """Raise before writing anything when a file this run would change exists but was not generated."""
+        recorded = read_manifest(self.out)
+        foreign = []
+        try:
+            for rel in rels:
+                target = self.out / rel
+                if rel not in recorded and (target.exists() or target.is_symlink()):
+                    if not target.is_file() or target.read_bytes() != contents[rel].encode("utf-8"):
+                        foreign.append(rel)
+        except OSError as exc:
+            raise os_error(exc, self.out) from None
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise UsageError(f"{self.out} holds {len(foreign)} file(s) dsaops did not generate that this run "
+                             f"would overwrite: {shown}; move them away or choose another --out")
+
     def finish(self, ops: set[str] | None = None) -> list[Action]:
         """Remove files an earlier run generated that this run did not, then write the manifest.
 
