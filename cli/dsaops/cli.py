@@ -217,7 +217,7 @@ def golden_cmd(obj: Context, patterns, tier, out):
         eta = elapsed / step * (len(plan) - step)
         click.echo(f"{f'[{step}/{len(plan)}]':>9}  {result.seconds:8.3f}s  {result.generate_seconds:8.3f}s  "
                    f"{_duration(eta):>7}  {case.ident}{where}")
-    click.echo(f"{'total':>9}  {total:8.3f}s  {total_inputs:8.3f}s  {'':>7}")
+    click.echo(f"{'':>9}  {total:8.3f}s  {total_inputs:8.3f}s  {'':>7}  total")
 
 
 @main.command()
