@@ -23,10 +23,7 @@ from dsaops.cli import main
 
 from conftest import TINY
 
-BASES = {
-    "tiny": TINY,
-    "lightning_indexer": (resources.opdefs_dir() / "lightning_indexer.yaml").read_text(),
-}
+BASES = {"tiny": TINY, **{p.stem: p.read_text() for p in sorted(resources.opdefs_dir().glob("*.yaml"))}}
 WRONG_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.text(max_size=12),
     st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),

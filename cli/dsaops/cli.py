@@ -56,9 +56,10 @@ def _on_sigterm(signum, frame):
 
 class _Group(click.Group):
     def invoke(self, ctx):
+        previous = None
         try:
             if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-                signal.signal(signal.SIGTERM, _on_sigterm)
+                previous = signal.signal(signal.SIGTERM, _on_sigterm)
         except ValueError:  # not the main thread (embedded use): keep the default
             pass
         try:
@@ -72,6 +73,9 @@ class _Group(click.Group):
         except _Terminated:
             click.secho("terminated", fg="red", err=True)
             sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     def format_commands(self, ctx, formatter):
         """The command list with each command's whole first sentence (click would cut it at the width)."""

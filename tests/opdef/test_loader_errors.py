@@ -187,3 +187,15 @@ def test_every_error_of_every_file_in_one_run(opdef_dir, tiny_text):
     assert any("unknown key 'dimz'" in e and "did you mean 'dims'?" in e for e in errors)
     assert any("type must be one of 'int', 'float', 'str', 'bool', 'list_int', got 'double'" in e for e in errors)
     assert len(errors) >= 3
+
+
+@pytest.mark.parametrize("default, ok", [(-1, False), (0, True), (3, True), (4, False)])
+def test_default_at_and_beyond_the_range_ends(opdef_dir, tiny_text, line_of, default, ok):
+    text = tiny_text.replace("    default: 0\n    range", f"    default: {default}\n    range")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    if ok:
+        assert load_opdefs(opdef_dir)["tiny"].attr("mode").default == default
+    else:
+        line = line_of(text, f"default: {default}")
+        assert errors_of(opdef_dir, text) == [
+            f"opdefs/tiny.yaml:{line}: attr 'mode': default {default} is outside the range [0, 3]"]
