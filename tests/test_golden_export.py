@@ -9,6 +9,7 @@ manifest against the opdef and dsaops.compare.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import os
 import subprocess
@@ -27,7 +28,7 @@ from dsaops.opdef import load_opdefs
 OPS = load_opdefs()
 ALL_CASES = [c for op in OPS.values() for c in op.all_cases()]
 NUMPY = {"bf16": ml_dtypes.bfloat16, "fp16": np.float16, "fp32": np.float32, "int8": np.int8,
-         "int32": np.int32, "int64": np.int64, "uint8": np.uint8, "int16": np.int16, "bool": np.bool_}
+         "int32": np.int32, "int64": np.int64, "fp64": np.float64, "uint8": np.uint8, "int16": np.int16, "bool": np.bool_}
 
 
 def load_tensor(folder, entry):
@@ -89,6 +90,7 @@ def test_exported_case_is_judged_from_its_files_alone(indexer_export):
     # the top-k rule with the exported golden scores and the manifest's tolerance
     rule = tensors["sparse_indices"]["compare"]
     assert rule["rule"] == "topk" and rule["tolerances"] == {"rtol": compare.TOPK_BOUNDARY_RTOL}
+    assert rule["needs"] == ["golden_scores"]
     scores = load_tensor(folder, rule["golden_scores"])
     assert np.array_equal(scores, lightning_indexer_scores(**kwargs))
     assert getattr(compare, rule["function"].rsplit(".", 1)[1])(expected, expected, scores, **rule["tolerances"])
@@ -107,7 +109,7 @@ def test_each_tensor_is_stored_once_with_ordinary_modes(indexer_export):
     op, case, result, out, folder = indexer_export
     manifest = json.loads((folder / "manifest.json").read_text())
     files = [e["file"] for e in manifest["tensors"] if e["file"]]
-    files += [e["compare"]["golden_scores"]["file"] for e in manifest["tensors"] if "golden_scores" in e.get("compare", {})]
+    files += [e["compare"][need]["file"] for e in manifest["tensors"] if "compare" in e for need in e["compare"]["needs"]]
     assert sorted(p.name for p in folder.iterdir()) == sorted(files + ["manifest.json"])
     assert len(set(files)) == len(files)
     for e in manifest["tensors"]:
@@ -150,10 +152,35 @@ def synthetic_result(op):
     return CaseResult("synthetic", inputs, {t.name: arrays[t.name] for t in op.outputs}, 0.0, 0.0), variant
 
 
-def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path):
+def judge(folder, entry, actual):
+    """Apply an output's rule from the manifest alone: function, reference files and tolerances."""
+    rule = entry["compare"]
+    fn = getattr(compare, rule["function"].rsplit(".", 1)[1])
+    needs = [load_tensor(folder, rule[need]) for need in rule["needs"]]
+    return fn(actual, load_tensor(folder, entry), *needs, **rule["tolerances"])
+
+
+def test_float_output_is_judged_from_its_files_alone(tmp_path):
+    op = OPS["sparse_flash_attention"]
+    case = next(c for c in op.cases["smoke"] if c.id == "tnd_tnd_edge_rows")
+    result = run_case(op, case)
+    folder = export_case(op, result, case, tmp_path)
+    entry = next(e for e in json.loads((folder / "manifest.json").read_text())["tensors"] if e["role"] == "output")
+    assert entry["compare"]["function"] == "dsaops.compare.compare_float"
+    expected = load_tensor(folder, entry)
+    assert judge(folder, entry, expected)
+    # a 5% wrong scale (e.g. of softmax_scale) fails the same rule
+    assert np.count_nonzero(expected.astype(np.float32)) > expected.size // 10
+    assert not judge(folder, entry, (expected.astype(np.float32) * 1.05).astype(expected.dtype))
+
+
+def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path, monkeypatch):
     op = OPS["lightning_indexer_prolog_quant"]
     case = op.cases["smoke"][0]
     result, variant = synthetic_result(op)
+    # synthetic tensors: an "exact" reference (when the float rule takes one) is the output in float64
+    monkeypatch.setattr(gx, "exact_function", lambda op: lambda **kw: {
+        n: (v.astype(np.float64) if v.dtype.kind == "f" else v) for n, v in result.outputs.items()})
     folder = export_case(op, result, case, tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["variant"] == variant.id
@@ -173,9 +200,13 @@ def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path):
     assert rules["q_int8_out"]["tolerances"] == {"max_diff": compare.INT8_MAX_DIFF}
     assert rules["q_scale_out"]["rule"] == "fp16_scale"
     assert rules["q_scale_out"]["tolerances"] == {"atol": compare.FP16_SCALE_ATOL}
-    assert rules["weights_out"]["rule"] == "float"
-    assert rules["weights_out"]["tolerances"]["rtol"] == compare.FLOAT_RTOL
+    assert rules["weights_out"]["function"] == "dsaops.compare.compare_float"
+    params = inspect.signature(compare.compare_float).parameters.values()
+    assert rules["weights_out"]["tolerances"] == {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY
+                                                   and p.name != "rule"}
     assert all(r["description"] for r in rules.values())
+    for t in op.outputs:  # each rule passes the golden itself, from the files alone
+        assert judge(folder, tensors[t.name], load_tensor(folder, tensors[t.name])), t.name
 
 
 def test_interrupted_export_leaves_nothing_and_keeps_the_previous_case(tmp_path, monkeypatch):

@@ -82,47 +82,80 @@ def run_case(op: OpDef, case: Case) -> CaseResult:
 
 
 def _storable(arr: np.ndarray) -> tuple[np.ndarray, str]:
+    arr = np.asarray(arr)
     kind = dt.of_numpy(arr.dtype)
-    if kind is None:
+    name = kind.name if kind is not None else ("fp64" if arr.dtype == np.float64 else None)
+    if name is None:
         raise CaseError(f"cannot export dtype {arr.dtype}")
     data = np.ascontiguousarray(arr)
-    if kind.name == "bf16":
+    if name == "bf16":
         data = data.view(np.uint16)
-    return data.astype(data.dtype.newbyteorder("<"), copy=False), kind.name
+    return data.astype(data.dtype.newbyteorder("<"), copy=False), name
 
 
-def _rule(fn, **needs) -> dict:
-    """A comparison rule as data: its name in dsaops.compare, what it checks, and its tolerances."""
-    params = inspect.signature(fn).parameters.values()
+#: rule name, as dsaops.compare names it -> the function of dsaops.compare applying it
+_RULE_FUNCTIONS = {"topk": "compare_topk", "int8": "compare_int8", "exact": "compare_exact",
+                   "fp16_scale": "compare_fp16_scale", "double_benchmark": "compare_float",
+                   "rtol_ratio": "compare_float_ratio", "float": "compare_float"}
+
+
+def rule_name(op: OpDef, name: str, value: np.ndarray) -> str:
+    """The rule dsaops.compare applies to output ``name`` (its ``rule_for`` when it has one)."""
+    rule_for = getattr(compare, "rule_for", None)
+    if rule_for is not None:
+        return rule_for(op.name, name, value)
+    kind = np.asarray(value).dtype
+    if kind.kind in "iu" and kind != np.int8:
+        return "topk" if scores_function(op) is not None else "exact"
+    if kind == np.int8:
+        return "int8"
+    if kind == np.float16 and "scale" in name:
+        return "fp16_scale"
+    return "float"
+
+
+def comparison(op: OpDef, name: str, value: np.ndarray) -> dict:
+    """How an output is judged, as data: rule, function, description, tolerances (its keyword
+    defaults) and the extra reference data it takes beyond (actual, golden)."""
+    rule = rule_name(op, name, value)
+    fn = getattr(compare, _RULE_FUNCTIONS[rule])
+    params = list(inspect.signature(fn).parameters.values())
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     tolerances = {p.name: p.default for p in params
                   if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and p.name != "rule"}
     doc = inspect.getdoc(fn) or ""
-    return {"rule": fn.__name__.removeprefix("compare_"), "function": f"dsaops.compare.{fn.__name__}",
-            "description": " ".join(doc.split("\n\n")[0].split()), "tolerances": tolerances, **needs}
+    return {"rule": rule, "function": f"dsaops.compare.{fn.__name__}", "arguments": positional,
+            "description": " ".join(doc.split("\n\n")[0].split()), "tolerances": tolerances,
+            "needs": positional[2:]}
 
 
 def scores_function(op: OpDef):
     """The golden's top-k scores function (``<golden>_scores``), or None when the op has none."""
-    if not op.golden:
-        return None
+    return _golden_function(op, "", f"{op.golden}_scores") if op.golden else None
+
+
+def exact_function(op: OpDef):
+    """The op's exact variant (``dsaops.golden.exact.<golden>``), or None."""
+    return _golden_function(op, "exact", op.golden) if op.golden else None
+
+
+def _golden_function(op: OpDef, sub: str, attr: str):
+    module_name = f"{golden.__name__}.{sub or op.golden}"
     try:
-        module = importlib.import_module(f"{golden.__name__}.{op.golden}")
+        module = importlib.import_module(module_name)
     except ImportError:
         return None
-    return getattr(module, f"{op.golden}_scores", None)
+    return getattr(module, attr, None)
 
 
-def comparison(op: OpDef, name: str, dtype: str) -> dict:
-    """How an output of ``op`` is judged (see dsaops.compare and OPS.md "Comparing ...")."""
-    if dtype in ("int32", "int64"):
-        if scores_function(op) is not None:
-            return _rule(compare.compare_topk, golden_scores=f"{name}.golden_scores")
-        return _rule(compare.compare_exact)
-    if dtype == "int8":
-        return _rule(compare.compare_int8)
-    if dtype == "fp16" and "scale" in name:
-        return _rule(compare.compare_fp16_scale)
-    return _rule(compare.compare_float)
+def _as_outputs(op: OpDef, value) -> dict:
+    names = [t.name for t in op.outputs]
+    if hasattr(value, "_asdict"):
+        return dict(value._asdict())
+    if isinstance(value, dict):
+        return dict(value)
+    values = (value,) if len(names) == 1 else tuple(value)
+    return dict(zip(names, values))
 
 
 def variant_of(op: OpDef, arrays: dict) -> str | None:
@@ -224,11 +257,11 @@ def _write_tensors(op: OpDef, result: CaseResult, folder: Path) -> list[dict]:
     entries = []
     taken: set[str] = set()
 
-    def store(key: str, value: np.ndarray) -> tuple[str, str]:
+    def store(key: str, value: np.ndarray) -> dict:
         data, kind = _storable(value)
         data.tofile(folder / f"{key}.bin")
         taken.add(key)
-        return f"{key}.bin", kind
+        return {"file": f"{key}.bin", "dtype": kind, "shape": list(np.shape(value))}
 
     for t in op.inputs:
         value = result.inputs.get(t.name)
@@ -236,27 +269,65 @@ def _write_tensors(op: OpDef, result: CaseResult, folder: Path) -> list[dict]:
         if value is None:
             entry.update(file=None, dtype=None, shape=None, note="absent: pass None")
         else:
-            file, kind = store(t.name, value)
-            entry.update(file=file, dtype=kind, shape=list(value.shape), format="ND", device_format=t.format)
+            entry.update(store(t.name, value), format="ND", device_format=t.format)
             if t.format != "ND":
                 entry["note"] = (f"stored in ND; the op takes it in {t.format} "
                                  f"(torch_npu.npu_format_cast(tensor, {ACL_FORMAT_IDS[t.format]}))")
         entries.append(entry)
-    scores = None
+    references = _References(op, result)
     for t in op.outputs:
         value = result.outputs[t.name]
         key = t.name if t.name not in taken else f"out_{t.name}"
-        file, kind = store(key, value)
-        entry = {"name": t.name, "role": "output", "file": file, "dtype": kind, "shape": list(value.shape),
-                 "format": "ND", "device_format": t.format, "aliases": t.aliases}
+        entry = {"name": t.name, "role": "output", **store(key, value), "format": "ND", "device_format": t.format,
+                 "aliases": t.aliases}
         if t.aliases is not None:
             entry["note"] = f"updated in place: pass {t.aliases}, then compare it with this file after the call"
-        rule = comparison(op, t.name, kind)
-        if "golden_scores" in rule:
-            if scores is None:
-                scores = np.asarray(scores_function(op)(**result.inputs), dtype=np.float32)
-            score_file, _ = store(f"{t.name}.golden_scores", scores)
-            rule["golden_scores"] = {"file": score_file, "dtype": "fp32", "shape": list(scores.shape)}
+        rule = comparison(op, t.name, value)
+        for need in rule["needs"]:
+            data, note = references.get(need, t.name)
+            rule[need] = store(f"{t.name}.{need}", data)
+            if note:
+                rule[need]["note"] = note
         entry["compare"] = rule
         entries.append(entry)
     return entries
+
+
+class _References:
+    """Extra reference data comparison rules take (top-k scores, exact results), computed once per case."""
+
+    def __init__(self, op: OpDef, result: CaseResult):
+        self.op, self.result = op, result
+        self._scores = self._exact = self._recomputed = None
+
+    def get(self, need: str, name: str) -> tuple[np.ndarray, str]:
+        op, inputs = self.op, self.result.inputs
+        if need == "golden_scores":
+            if self._scores is None:
+                fn = scores_function(op)
+                if fn is None:
+                    raise CaseError(f"{op.name}: {name} needs golden scores; dsaops.golden has no {op.golden}_scores")
+                self._scores = np.asarray(fn(**inputs), dtype=np.float32)
+            return self._scores, ""
+        if need == "exact":
+            recomputed = self._recompute(name)
+            if recomputed is not None:
+                return recomputed, ("dsaops.compare judges this output against golden and exact values recomputed "
+                                    "from a fixed q_norm (compare_outputs with inputs=); these are computed from the "
+                                    "golden's q_norm")
+            if self._exact is None:
+                fn = exact_function(op)
+                if fn is None:
+                    raise CaseError(f"{op.name}: {name} needs the exact result; dsaops.golden.exact has no {op.golden}")
+                self._exact = _as_outputs(op, fn(**inputs))
+            return np.asarray(self._exact[name]), ""
+        raise CaseError(f"{op.name}: the comparison rule of {name} needs {need!r}, which the export cannot provide")
+
+    def _recompute(self, name: str):
+        recompute = getattr(compare, "_recompute_from_q_norm", None)
+        q_norm_ops = getattr(compare, "Q_NORM_OPS", {"mla_prolog_quant": ("query_nope_out", "query_rope_out")})
+        if recompute is None or name not in q_norm_ops.get(self.op.name, ()):
+            return None
+        if self._recomputed is None:
+            self._recomputed = recompute(self.op.name, dict(self.result.outputs), dict(self.result.inputs))
+        return np.asarray(self._recomputed[name][1])
