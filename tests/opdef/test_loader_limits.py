@@ -80,11 +80,18 @@ def test_oversized_file_is_refused_before_reading(opdef_dir, tiny_text):
                             f"{yamlsrc.MAX_FILE_BYTES} bytes")
 
 
-def test_error_list_is_capped(opdef_dir, tiny_text):
+def test_error_list_is_capped(opdef_dir, tiny_text, monkeypatch):
     text = tiny_text + "".join(f"junk{i}: 1\n" for i in range(400))
     (opdef_dir / "tiny.yaml").write_text(text)
+    from dsaops.opdef import reader
+
+    calls = []
+    real = reader.did_you_mean
+    monkeypatch.setattr(reader, "did_you_mean", lambda *a: calls.append(a) or real(*a))
     with pytest.raises(OpdefError) as info:
         load_opdefs(opdef_dir)
+    # hints (a fuzzy search each) are computed only for the issues kept, so a huge file stays quick
+    assert len(calls) == reader.Issues.MAX_KEPT
     err = info.value
     assert err.count == 400
     message = str(err)

@@ -38,7 +38,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
     for i, soc in enumerate(socs):
         if soc not in KNOWN_SOCS:
             issues.add(data["socs"].lines[i], f"socs: unknown SoC {soc!r}",
-                       did_you_mean(soc, KNOWN_SOCS) or "known: " + ", ".join(KNOWN_SOCS))
+                       lambda: did_you_mean(soc, KNOWN_SOCS) or "known: " + ", ".join(KNOWN_SOCS))
 
     dims = {k: Dim(k, v) for k, v in data.get("dims", {}).items()}
 
@@ -79,7 +79,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
             issues.add(t.location.line, f"output {t.name!r} cannot be optional")
         if t.aliases is not None and not (t.aliases in tensor_by_name and not tensor_by_name[t.aliases].is_output):
             issues.add(t.location.line, f"output {t.name!r} aliases {t.aliases!r}, which is not an input",
-                       did_you_mean(t.aliases, [x.name for x in inputs]))
+                       lambda: did_you_mean(t.aliases, [x.name for x in inputs]))
     for t in inputs:
         if t.aliases is not None:
             issues.add(t.location.line, f"input {t.name!r}: only outputs may alias an input")
@@ -201,7 +201,7 @@ def _build_derived(data, dims, attrs, inputs, issues: Issues) -> dict:
         for n in e.names():
             if n not in input_dims and n not in attrs and n not in out:
                 issues.add(line, f"derived_dims.{sym}: {n!r} is neither an input dim, an attr nor an earlier derived dim",
-                           did_you_mean(n, list(input_dims) + list(attrs)))
+                           lambda: did_you_mean(n, list(input_dims) + list(attrs)))
                 break
         else:
             out[sym] = e
@@ -263,7 +263,7 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
         attr = attrs.get(layout_attr)
         if attr is None or attr.type != "str" or attr.choices is None:
             issues.add(t.line_of("layout_attr"), f"{where}: layout_attr {layout_attr!r} must name a str attr with choices",
-                       did_you_mean(layout_attr, attrs))
+                       lambda: did_you_mean(layout_attr, attrs))
             return None
         shapes = dict(t["shapes"])
         missing = [c for c in attr.choices if c not in shapes]
@@ -293,7 +293,7 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
                     ok = False
             elif d not in dims and not (d in attrs and attrs[d].type == "int"):
                 issues.add(shape_lines[layout], f"{where}: shape uses {d!r}, which is neither a declared dim nor an int attr",
-                           did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
+                           lambda: did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
                 ok = False
     if not ok:
         return None
@@ -330,7 +330,7 @@ def _build_signature(data, tensors, attrs, issues: Issues) -> tuple[Param, ...]:
             issues.add(line, f"signature: {entry!r} is an output; outputs are returned, not passed")
         else:
             issues.add(line, f"signature: {entry!r} is neither an input nor an attr",
-                       did_you_mean(entry, list(tensors) + list(attrs)))
+                       lambda: did_you_mean(entry, list(tensors) + list(attrs)))
     for name, t in tensors.items():
         if not t.is_output and name not in seen:
             issues.add(sig.line, f"signature: input {name!r} is missing")
@@ -357,7 +357,7 @@ def _build_variants(data: LDict | None, tensors, issues: Issues, loc) -> tuple[V
     ok = True
     for i, c in enumerate(columns):
         if c not in names:
-            issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} is not a tensor of this op", did_you_mean(c, names))
+            issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} is not a tensor of this op", lambda: did_you_mean(c, names))
             ok = False
         elif columns.index(c) != i:
             issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} appears twice")
@@ -378,7 +378,7 @@ def _build_variants(data: LDict | None, tensors, issues: Issues, loc) -> tuple[V
         bad = [d for d in row if d not in dt.BY_NAME]
         for d in bad:
             issues.add(line, f"dtypes.rows.{vid}: unknown dtype {d!r}",
-                       did_you_mean(d, dt.NAMES) or "known: " + ", ".join(dt.NAMES))
+                       lambda: did_you_mean(d, dt.NAMES) or "known: " + ", ".join(dt.NAMES))
         if bad:
             ok = False
             continue
@@ -410,7 +410,7 @@ def _build_constraint(c: LDict, dims, attrs, tensors, issues: Issues, loc) -> Co
             if n in tensor_args:
                 if n not in tensors:
                     issues.add(c.line_of(key), f"constraint {key}: {n!r} is not a tensor of this op",
-                               did_you_mean(n, tensors))
+                               lambda: did_you_mean(n, tensors))
                     return None
             elif n not in dims and n not in attrs and n not in ("True", "False"):
                 hint = did_you_mean(n, list(dims) + list(attrs))

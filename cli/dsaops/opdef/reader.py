@@ -48,11 +48,12 @@ class Issues:
         self.items: list[OpdefIssue] = []
         self.dropped = 0
 
-    def add(self, line: int, message: str, hint: str = "") -> None:
+    def add(self, line: int, message: str, hint="") -> None:
+        """Record an issue; ``hint`` may be a function, called only for an issue that is kept."""
         if len(self.items) >= self.MAX_KEPT:
             self.dropped += 1
             return
-        self.items.append(OpdefIssue(Location(self.display, line), message, hint))
+        self.items.append(OpdefIssue(Location(self.display, line), message, hint() if callable(hint) else hint))
 
     def __len__(self) -> int:
         return len(self.items) + self.dropped
@@ -83,8 +84,8 @@ def read_object(node: Node, kind: str, issues: Issues, where: str) -> LDict | No
         seen[key] = line_of(key_node)
         field = fields.get(key)
         if field is None:
-            hint = did_you_mean(key, fields) or "known keys: " + ", ".join(fields)
-            issues.add(line_of(key_node), f"{where}: unknown key {key!r}", hint)
+            issues.add(line_of(key_node), f"{where}: unknown key {key!r}",
+                       lambda: did_you_mean(key, fields) or "known keys: " + ", ".join(fields))
             continue
         value = read_value(value_node, field.type, issues, f"{where}.{key}")
         if value is not None:
@@ -96,7 +97,8 @@ def read_object(node: Node, kind: str, issues: Issues, where: str) -> LDict | No
             continue
         if field.required:
             if field.key not in seen:  # present but invalid was already reported
-                misspelt = difflib.get_close_matches(field.key, list(unknown), n=1, cutoff=0.6)
+                misspelt = difflib.get_close_matches(field.key, list(unknown), n=1, cutoff=0.6) \
+                    if len(unknown) <= 100 else []
                 if misspelt:
                     hint = f"is {misspelt[0]!r} (line {unknown[misspelt[0]]}) a misspelling of it?"
                 else:
@@ -170,8 +172,8 @@ def read_value(node: Node, typ: spec.Type, issues: Issues, where: str):
         issues.add(line, f"{where} must be {typ.describe()}, got {describe(node)}")
         return None
     if typ.enum is not None and value not in typ.enum:
-        hint = did_you_mean(str(value), [str(e) for e in typ.enum])
-        issues.add(line, f"{where} must be {typ.describe()}, got {value!r}", hint)
+        issues.add(line, f"{where} must be {typ.describe()}, got {value!r}",
+                   lambda: did_you_mean(str(value), [str(e) for e in typ.enum]))
         return None
     if typ.pattern is not None and isinstance(value, str) and not re.match(typ.pattern, value):
         issues.add(line, f"{where} must match {typ.pattern}, got {value!r}")

@@ -26,8 +26,8 @@ MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
 ScalarNode = yaml.ScalarNode
 
-#: An opdef is a few kB; anything this large is a mistake (and would take long to report on).
-MAX_FILE_BYTES = 1 << 20
+#: An opdef is a few kB (the largest bundled one 12 kB); anything this large is a mistake.
+MAX_FILE_BYTES = 256 << 10
 #: Opdefs nest about 6 levels deep.
 MAX_DEPTH = 64
 #: Nodes the tree may hold once aliases are expanded (the bundled opdefs have under 1000).
@@ -139,57 +139,60 @@ class _Composer:
         return tag
 
     def _document(self) -> Node:
-        p = self.parser
+        get_event = self.parser.get_event
         stack: list[list] = []  # [node, pending mapping key or None]
         root = None
-
-        def add(node):
-            nonlocal root
-            if not stack:
-                root = node
-                return
-            top = stack[-1]
-            parent = top[0]
-            if isinstance(parent, SequenceNode):
-                parent.value.append(node)
-            elif top[1] is None:
-                top[1] = node
-            else:
-                parent.value.append((top[1], node))
-                top[1] = None
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+        ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
         while True:
-            event = p.get_event()
-            if isinstance(event, yaml.AliasEvent):
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                tag = event.tag
+                if tag is None or tag == "!" or tag not in _STANDARD_TAGS:
+                    tag = self._tag(event, ScalarNode, event.value)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            elif kind is alias_event:
                 node = self.anchors.get(event.anchor)
                 if node is None:
                     self.fail(event.start_mark, f"YAML syntax error: found undefined alias {event.anchor!r}")
                 self.aliases += 1
-                add(node)
-            elif isinstance(event, yaml.ScalarEvent):
-                node = ScalarNode(self._tag(event, ScalarNode, event.value), event.value, event.start_mark,
-                                  event.end_mark, style=event.style)
-                self._anchor(event, node)
-                add(node)
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            elif kind is seq_start or kind is map_start:
                 if len(stack) >= MAX_DEPTH:
                     self.fail(event.start_mark, f"the YAML nests more than {MAX_DEPTH} levels deep",
                               "an opdef nests about 6 levels: look for unbalanced brackets")
-                if isinstance(event, yaml.SequenceStartEvent):
-                    node = SequenceNode(self._tag(event, SequenceNode, None), [], event.start_mark, None,
-                                        flow_style=event.flow_style)
-                else:
-                    node = MappingNode(self._tag(event, MappingNode, None), [], event.start_mark, None,
-                                       flow_style=event.flow_style)
-                self._anchor(event, node)
-                add(node)
-                stack.append([node, None])
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                cls = SequenceNode if kind is seq_start else MappingNode
+                node = cls(self._tag(event, cls, None), [], event.start_mark, None, flow_style=event.flow_style)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            elif kind in ends:
                 node = stack.pop()[0]
                 node.end_mark = event.end_mark
+                if not stack:
+                    return root
+                continue
             else:  # pragma: no cover - the parser guarantees the event grammar
-                self.fail(event.start_mark, f"YAML error: unexpected {type(event).__name__}")
+                self.fail(event.start_mark, f"YAML error: unexpected {kind.__name__}")
+            # attach the new node to its parent
             if not stack:
+                root = node
+            else:
+                top = stack[-1]
+                parent = top[0]
+                if type(parent) is SequenceNode:
+                    parent.value.append(node)
+                elif top[1] is None:
+                    top[1] = node
+                else:
+                    parent.value.append((top[1], node))
+                    top[1] = None
+            if kind is seq_start or kind is map_start:
+                stack.append([node, None])
+            elif not stack:
                 return root
 
     def _anchor(self, event, node) -> None:
