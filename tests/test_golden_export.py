@@ -239,3 +239,24 @@ def test_stale_temporary_folders_of_dead_exports_are_swept(tmp_path):
         (p / "x.bin").write_bytes(b"0" * 10)
     assert prepare_export(tmp_path, ["lightning_indexer"]) == [stale]
     assert not stale.exists() and live.is_dir() and other.is_dir()
+
+
+def test_interrupt_while_replacing_a_case_keeps_the_previous_one(tmp_path, monkeypatch):
+    op = OPS["lightning_indexer_prolog_quant"]
+    case = op.cases["smoke"][0]
+    result, _ = synthetic_result(op)
+    folder = export_case(op, result, case, tmp_path)
+    before = (folder / "manifest.json").read_text()
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if str(dst) == str(folder):  # the new case moving into place
+            raise KeyboardInterrupt
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(gx.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        export_case(op, result, case, tmp_path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in folder.parent.iterdir()) == [case.id]
+    assert (folder / "manifest.json").read_text() == before

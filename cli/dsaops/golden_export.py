@@ -241,9 +241,7 @@ def export_case(op: OpDef, result: CaseResult, case: Case, out: Path) -> Path:
             "tensors": tensors,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        _swap_into_place(tmp, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise UsageError(f"cannot write {exc.filename or final}: {exc.strerror or exc}") from None
@@ -251,6 +249,22 @@ def export_case(op: OpDef, result: CaseResult, case: Case, out: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Move the finished case folder into place; the previous one is kept until the new one is there."""
+    previous = None
+    if final.exists():
+        previous = final.parent / f".{final.name}.tmp-{os.getpid()}-previous"
+        os.rename(final, previous)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        if previous is not None and not final.exists():
+            os.rename(previous, final)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
 
 
 def _write_tensors(op: OpDef, result: CaseResult, folder: Path) -> list[dict]:
