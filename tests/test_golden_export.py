@@ -142,6 +142,21 @@ def test_torch_call_and_variant(indexer_export):
             assert variant.dtypes[name].numpy == value.dtype
 
 
+def keyword_defaults(fn) -> dict:
+    return {p.name: p.default for p in inspect.signature(fn).parameters.values()
+            if p.kind is p.KEYWORD_ONLY and p.name != "rule"}
+
+
+@pytest.fixture
+def synthetic_exact(monkeypatch):
+    """Synthetic tensors have no real exact result: the "exact" reference (when the float rule takes
+    one) is the synthetic output itself, in float64."""
+    def fake(op):
+        return lambda **kw: {n: (v.astype(np.float64) if v.dtype.kind == "f" else v)
+                             for n, v in synthetic_result(op)[0].outputs.items()}
+    monkeypatch.setattr(gx, "exact_function", fake)
+
+
 def synthetic_result(op):
     """Small arrays of the op's first dtype variant for every tensor, attrs at their defaults."""
     rng = np.random.default_rng(0)
@@ -174,13 +189,10 @@ def test_float_output_is_judged_from_its_files_alone(tmp_path):
     assert not judge(folder, entry, (expected.astype(np.float32) * 1.05).astype(expected.dtype))
 
 
-def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path, monkeypatch):
+def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path, synthetic_exact):
     op = OPS["lightning_indexer_prolog_quant"]
     case = op.cases["smoke"][0]
     result, variant = synthetic_result(op)
-    # synthetic tensors: an "exact" reference (when the float rule takes one) is the output in float64
-    monkeypatch.setattr(gx, "exact_function", lambda op: lambda **kw: {
-        n: (v.astype(np.float64) if v.dtype.kind == "f" else v) for n, v in result.outputs.items()})
     folder = export_case(op, result, case, tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["variant"] == variant.id
@@ -197,19 +209,18 @@ def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path, monkeypatc
     assert aliased and {n: tensors[n]["aliases"] for n in aliased} == aliased
     rules = {t.name: tensors[t.name]["compare"] for t in op.outputs}
     assert rules["q_int8_out"]["rule"] == "int8"
-    assert rules["q_int8_out"]["tolerances"] == {"max_diff": compare.INT8_MAX_DIFF}
+    assert rules["q_int8_out"]["tolerances"] == keyword_defaults(compare.compare_int8)
+    assert rules["q_int8_out"]["tolerances"]["max_diff"] == compare.INT8_MAX_DIFF
     assert rules["q_scale_out"]["rule"] == "fp16_scale"
     assert rules["q_scale_out"]["tolerances"] == {"atol": compare.FP16_SCALE_ATOL}
     assert rules["weights_out"]["function"] == "dsaops.compare.compare_float"
-    params = inspect.signature(compare.compare_float).parameters.values()
-    assert rules["weights_out"]["tolerances"] == {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY
-                                                   and p.name != "rule"}
+    assert rules["weights_out"]["tolerances"] == keyword_defaults(compare.compare_float)
     assert all(r["description"] for r in rules.values())
     for t in op.outputs:  # each rule passes the golden itself, from the files alone
         assert judge(folder, tensors[t.name], load_tensor(folder, tensors[t.name])), t.name
 
 
-def test_interrupted_export_leaves_nothing_and_keeps_the_previous_case(tmp_path, monkeypatch):
+def test_interrupted_export_leaves_nothing_and_keeps_the_previous_case(tmp_path, monkeypatch, synthetic_exact):
     op = OPS["lightning_indexer_prolog_quant"]
     case = op.cases["smoke"][0]
     result, _ = synthetic_result(op)
@@ -241,7 +252,7 @@ def test_stale_temporary_folders_of_dead_exports_are_swept(tmp_path):
     assert not stale.exists() and live.is_dir() and other.is_dir()
 
 
-def test_interrupt_while_replacing_a_case_keeps_the_previous_one(tmp_path, monkeypatch):
+def test_interrupt_while_replacing_a_case_keeps_the_previous_one(tmp_path, monkeypatch, synthetic_exact):
     op = OPS["lightning_indexer_prolog_quant"]
     case = op.cases["smoke"][0]
     result, _ = synthetic_result(op)

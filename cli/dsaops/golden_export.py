@@ -326,9 +326,7 @@ class _References:
         if need == "exact":
             recomputed = self._recompute(name)
             if recomputed is not None:
-                return recomputed, ("dsaops.compare judges this output against golden and exact values recomputed "
-                                    "from a fixed q_norm (compare_outputs with inputs=); these are computed from the "
-                                    "golden's q_norm")
+                return recomputed, self.Q_NORM_NOTE
             if self._exact is None:
                 fn = exact_function(op)
                 if fn is None:
@@ -337,7 +335,12 @@ class _References:
             return np.asarray(self._exact[name]), ""
         raise CaseError(f"{op.name}: the comparison rule of {name} needs {need!r}, which the export cannot provide")
 
+    Q_NORM_NOTE = ("dsaops.compare judges this output against golden and exact values recomputed from a fixed "
+                   "int8 q_norm (dsaops.compare.compare_outputs with inputs=); this file is the exact result "
+                   "for the golden's q_norm")
+
     def _recompute(self, name: str):
+        """The exact value of an output dsaops.compare recomputes from a q_norm (None for other outputs)."""
         recompute = getattr(compare, "_recompute_from_q_norm", None)
         q_norm_ops = getattr(compare, "Q_NORM_OPS", {"mla_prolog_quant": ("query_nope_out", "query_rope_out")})
         if recompute is None or name not in q_norm_ops.get(self.op.name, ()):
