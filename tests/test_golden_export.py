@@ -207,6 +207,9 @@ def test_prolog_manifest_declares_formats_aliases_and_rules(tmp_path, synthetic_
                               (result.inputs if not t.is_output else result.outputs)[t.name].view(np.uint8))
     aliased = {t.name: t.aliases for t in op.outputs if t.aliases}
     assert aliased and {n: tensors[n]["aliases"] for n in aliased} == aliased
+    index, caches = compare.CACHE_OUTPUTS[op.name]
+    assert caches and all(tensors[n]["compare"]["slots"]["index"] == index for n in caches)
+    assert not [t.name for t in op.outputs if t.name not in caches and "slots" in tensors[t.name]["compare"]]
     rules = {t.name: tensors[t.name]["compare"] for t in op.outputs}
     assert rules["q_int8_out"]["rule"] == "int8"
     assert rules["q_int8_out"]["tolerances"] == keyword_defaults(compare.compare_int8)

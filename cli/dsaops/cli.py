@@ -10,6 +10,7 @@ import json
 import shlex
 import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -212,13 +213,13 @@ def golden_cmd(obj: Context, patterns, tier, out):
     click.echo(f"{len(plan)} {tier} case(s) of {len(ops)} op(s)")
     click.echo(f"{'step':>9}  {'golden':>9}  {'inputs':>9}  {'eta':>7}  case")
     total = total_inputs = 0.0
+    started = time.perf_counter()
     for step, (op, case) in enumerate(plan, 1):
         result = run_case(op, case)
         total += result.seconds
         total_inputs += result.generate_seconds
         where = f"  -> {export_case(op, result, case, out)}" if out is not None else ""
-        elapsed = total + total_inputs
-        eta = elapsed / step * (len(plan) - step)
+        eta = (time.perf_counter() - started) / step * (len(plan) - step)  # mean wall time per case so far
         click.echo(f"{f'[{step}/{len(plan)}]':>9}  {result.seconds:8.3f}s  {result.generate_seconds:8.3f}s  "
                    f"{_duration(eta):>7}  {case.ident}{where}")
     click.echo(f"{'':>9}  {total:8.3f}s  {total_inputs:8.3f}s  {'':>7}  total")

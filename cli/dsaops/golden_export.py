@@ -240,6 +240,9 @@ def export_case(op: OpDef, result: CaseResult, case: Case, out: Path) -> Path:
                        "pattern; load with numpy.fromfile(file, dtype).reshape(shape)",
             "tensors": tensors,
         }
+        if hasattr(compare, "compare_outputs"):
+            manifest["judge_with_dsaops"] = ("dsaops.compare.compare_outputs(op, actual, golden, exact, scores=<golden "
+                                             "scores>, inputs=<the inputs>) applies every rule below at once")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         _swap_into_place(tmp, final)
     except OSError as exc:
@@ -297,6 +300,10 @@ def _write_tensors(op: OpDef, result: CaseResult, folder: Path) -> list[dict]:
         if t.aliases is not None:
             entry["note"] = f"updated in place: pass {t.aliases}, then compare it with this file after the call"
         rule = comparison(op, t.name, value)
+        index, caches = getattr(compare, "CACHE_OUTPUTS", {}).get(op.name, (None, ()))
+        if t.name in caches:
+            rule["slots"] = {"index": index, "note": f"judged only on the cache slots {index} writes (rows of the "
+                             "cache flattened to [blocks * block_size, ...]); every other slot must keep its bytes"}
         for need in rule["needs"]:
             data, note = references.get(need, t.name)
             rule[need] = store(f"{t.name}.{need}", data)
