@@ -175,6 +175,9 @@ struct GmWriteRecord {
 };
 
 struct LaunchState;  // launch.h
+namespace hz {
+struct State;  // hazard.h: the core's pipe clocks and local-memory shadow
+}
 
 // Life of one queue buffer (use-after-free check): FreeTensor bumps `epoch`; a LocalTensor handed out
 // by AllocTensor/DeQue remembers the epoch it was made in and is stale once the two differ.
@@ -233,6 +236,7 @@ struct CoreCtx {
     std::vector<GmWriteRecord> gm_writes;
     LaunchState* launch = nullptr;
     void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
+    std::shared_ptr<hz::State> hz;  // intra-core pipe hazard state (null: not checked)
     // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
     uint8_t event_ids_allocated[kHardEventCount] = {};
     // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.
@@ -283,3 +287,5 @@ inline void check_align(const SrcLoc& loc, const char* api, const char* what, Me
 }
 
 }  // namespace twin
+
+#include "hazard.h"

@@ -89,9 +89,11 @@ inline int copy_path(Mem src, Mem dst) {
     return -1;
 }
 
-inline void require_path(const SrcLoc& loc, const char* api, Mem src, Mem dst) {
+// Checks the path and opens the copy's pipe tag (hazard.h): `auto hz_op = require_path(...)`.
+[[nodiscard]] inline hz::Op require_path(const SrcLoc& loc, const char* api, Mem src, Mem dst) {
     if (copy_path(src, dst) < 0)
         fail(loc, api, "unsupported data path", strf("%s -> %s is not a path of this API", mem_name(src), mem_name(dst)));
+    return hz::Op(hz::copy_pipe(src, dst), api, loc);
 }
 
 // Element-wise store honouring the core's atomic mode (SetAtomicAdd/Max/Min). Used by every write to GM.
@@ -162,7 +164,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "dst", dst, bytes);
@@ -176,7 +178,7 @@ template <class T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "src", src, bytes);
@@ -190,7 +192,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "src", src, bytes);
@@ -219,7 +221,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "dst", dst, twin::copy_detail::strided_extent(p, p.dstStride));
@@ -239,7 +241,7 @@ template <class T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
@@ -259,7 +261,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
@@ -278,7 +280,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const Nd2NzParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy(Nd2NzParams)";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     auto range = [&](const char* name, uint64_t v, uint64_t lo, uint64_t hi) {
         if (v < lo || v > hi)
             twin::fail(loc, api, twin::strf("%s must be in [%llu, %llu]", name, (unsigned long long)lo, (unsigned long long)hi),
@@ -336,7 +338,7 @@ template <class T>
 inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& dst, const GlobalTensor<T>& src,
                    uint32_t blockCount, uint32_t blockLen, uint64_t srcStride, uint64_t dstStride, bool isPad,
                    uint32_t left, uint32_t right, T padValue) {
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::check_block_count(loc, api, blockCount);
     if (blockLen > 2097151)
         twin::fail(loc, api, "blockLen must be in [0, 2097151] bytes", twin::strf("blockLen = %u", blockLen));
@@ -388,7 +390,7 @@ inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T
 template <class T>
 inline void pad_out(const twin::SrcLoc& loc, const char* api, const GlobalTensor<T>& dst, const LocalTensor<T>& src,
                     uint32_t blockCount, uint32_t blockLen, uint64_t srcStride, uint64_t dstStride) {
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::check_block_count(loc, api, blockCount);
     if (blockLen > 2097151)
         twin::fail(loc, api, "blockLen must be in [0, 2097151] bytes", twin::strf("blockLen = %u", blockLen));

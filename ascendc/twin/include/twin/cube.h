@@ -89,6 +89,7 @@ inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequ
 template <class T>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadData", loc);  // pipe tag
     const char* api = "LoadData";
     if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
     if (src.twin_mem() != twin::Mem::L1)
@@ -220,6 +221,7 @@ template <class T, const IsResetLoad3dConfig& defaultConfig = IS_RESER_LOAD3D_DE
           std::enable_if_t<std::is_same_v<T, U>, bool> = true>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData3DParamsV2<U>& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadData", loc);  // pipe tag
     static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t, float, int32_t, uint32_t>(),
                   "LoadData (Load3Dv2): A1/A2 dtypes on A2/A3 are int8_t/uint8_t/half/bfloat16_t/float/int32_t/uint32_t");
     const char* api = "LoadData(Load3Dv2)";
@@ -353,6 +355,7 @@ struct LoadData2dTransposeParams {
 template <class T>
 inline void LoadDataWithTranspose(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2dTransposeParams& p,
                                   twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadDataWithTranspose", loc);  // pipe tag
     static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t>(),
                   "LoadDataWithTranspose: the twin models int8_t/uint8_t/half/bfloat16_t (float/int32/int4 are not modelled)");
     const char* api = "LoadDataWithTranspose";
@@ -399,6 +402,7 @@ inline void LoadDataWithTranspose(const LocalTensor<T>& dst, const LocalTensor<T
 template <class TC, class TA, class TB>
 inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const LocalTensor<TB>& filter,
                  const MmadParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_M, "Mmad", loc);  // pipe tag
     static_assert(std::is_same_v<TA, TB>, "Mmad: A and B dtypes must match");
     static_assert((std::is_same_v<TA, int8_t> && std::is_same_v<TC, int32_t>) ||
                       ((std::is_same_v<TA, half> || std::is_same_v<TA, bfloat16_t>) && std::is_same_v<TC, float>),
@@ -563,6 +567,7 @@ namespace AscendC {
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     // Compute into a staging map first so the range check precedes any GM write.
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
@@ -589,6 +594,7 @@ template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR, class S
           std::enable_if_t<std::is_same_v<S, uint64_t>, bool> = true>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const LocalTensor<S>& cbufWorkspace,
                     const FixpipeParamsV220& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     const char* api = "Fixpipe";
     if (!cbufWorkspace.twin_valid() || cbufWorkspace.twin_mem() != twin::Mem::L1)
         twin::fail(loc, api, "cbufWorkspace (quant tensor) must be in L1",
@@ -615,6 +621,7 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const LocalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     if (!dst.twin_valid() || dst.twin_mem() != twin::Mem::L1)
         twin::fail(loc, "Fixpipe", "local dst must be in L1", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
     twin::check_align(loc, "Fixpipe", "dst", twin::Mem::L1, dst.twin_offset(), 32);

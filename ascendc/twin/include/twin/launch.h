@@ -28,6 +28,7 @@ struct LaunchOptions {
     uint64_t tiling_key = 0;
     uint8_t mem_fill = 0xFF;  // initial byte of every local memory (0xFF: NaN in float types, -1 in ints)
     bool check_races = true;  // overlapping non-atomic GM writes from different cores
+    bool check_hazards = true;  // intra-core pipe hazards (hazard.h)
     std::string kernel_name = "kernel";
 };
 
@@ -187,6 +188,7 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
             } else {
                 c->memory[int(Mem::UB)].assign(soc->ub, opt.mem_fill);
             }
+            if (opt.check_hazards) c->hz = std::make_shared<hz::State>();
             c->clock = std::make_shared<Clock>(n, 0);
             (*c->clock)[id] = 1;  // own epoch starts at 1 so other cores (knowing 0) are not ordered after it
             L.cores.push_back(std::move(c));

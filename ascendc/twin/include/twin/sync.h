@@ -25,6 +25,7 @@ template <HardEvent E> inline void SetFlag(int32_t eventID, twin::SrcLoc loc = t
                               at.line));
     at = loc;
     c.counters.flag_sets++;
+    twin::hz::set_flag(E, eventID);
 }
 
 template <HardEvent E> inline void WaitFlag(int32_t eventID, twin::SrcLoc loc = twin::SrcLoc::here()) {
@@ -38,16 +39,21 @@ template <HardEvent E> inline void WaitFlag(int32_t eventID, twin::SrcLoc loc = 
                    twin::strf("HardEvent::%s id %d is not set", twin::hard_event_name(E), eventID));
     at = twin::SrcLoc{nullptr, 0};
     c.counters.flag_waits++;
+    twin::hz::wait_flag(E, eventID);
 }
 
 template <pipe_t P> inline void PipeBarrier(twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::core(loc).counters.barriers++;
+    if (P == PIPE_ALL) twin::hz::barrier_all();  // one pipe's barrier orders nothing new: a pipe is in order
 }
 
 }  // namespace AscendC
 
 // Legacy intrinsic spelling.
-inline void pipe_barrier(pipe_t, twin::SrcLoc loc = twin::SrcLoc::here()) { twin::core(loc).counters.barriers++; }
+inline void pipe_barrier(pipe_t p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::core(loc).counters.barriers++;
+    if (p == PIPE_ALL) twin::hz::barrier_all();
+}
 
 namespace twin {
 
@@ -188,6 +194,7 @@ inline void SyncAll(twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::CoreCtx& c = twin::core(loc);
     if (!c.launch) twin::fail(loc, "SyncAll", "no launch", "called outside a kernel launch");
     c.counters.sync_alls++;
+    twin::hz::barrier_all();
     if (isAIVOnly) {
         if (c.is_aic)
             twin::fail(loc, "SyncAll", "SyncAll<true> synchronises AIV cores only",
@@ -210,6 +217,8 @@ inline void SyncAll(const GlobalTensor<int32_t>& gmWorkspace, const LocalTensor<
         twin::fail(loc, api, "usedCores must be in [0, GetBlockNum()]",
                    twin::strf("usedCores = %d, GetBlockNum() = %d", usedCores, c.block_num));
     int used = usedCores == 0 ? c.block_num : usedCores;
+    twin::hz::Op hz_op(twin::hz::P_NONE, api, loc);  // the workspaces' own traffic is not modelled
+    twin::hz::barrier_all();
     uint64_t need = uint64_t(c.block_num) * 32;
     gmWorkspace.twin_check_bytes(loc, api, 0, need, false);
     ubWorkspace.twin_check_bytes(loc, api, "ubWorkspace", need);

@@ -239,6 +239,10 @@ template <class T> struct Operand {
     }
 };
 
+template <class T>
+inline void record_plan(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
+                        const std::vector<Elem>& plan);
+
 // Error unless every planned element of the operand lies inside its tensor's buffer.
 template <class T>
 inline void check_extent(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
@@ -251,6 +255,36 @@ inline void check_extent(const SrcLoc& loc, const char* api, const char* what, c
         fail(loc, api, "operand extent outside the tensor's buffer",
              strf("%s (%s at UB offset %u) is accessed up to byte %llu but only %u bytes remain in its buffer",
                   what, tname<T>(), o.t->twin_offset(), (unsigned long long)need, o.t->twin_bytes_available()));
+    record_plan(loc, api, what, o, plan);
+}
+
+// Pipe hazard record (hazard.h) of exactly the bytes the planned elements touch, as merged runs.
+template <class T>
+inline void record_plan(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
+                        const std::vector<Elem>& plan) {
+    if (plan.empty() || !hz::state()) return;
+    const uint64_t base = o.t->twin_offset();
+    std::vector<std::pair<uint64_t, uint64_t>> runs;
+    bool sorted = true;
+    for (const Elem& x : plan) {
+        uint64_t a = o.off(x);
+        if (!runs.empty() && a == runs.back().second) {
+            runs.back().second = a + sizeof(T);
+            continue;
+        }
+        if (!runs.empty() && a < runs.back().second) sorted = false;
+        runs.push_back({a, a + sizeof(T)});
+    }
+    if (!sorted) {
+        std::sort(runs.begin(), runs.end());
+        std::vector<std::pair<uint64_t, uint64_t>> m;
+        for (auto& r : runs) {
+            if (!m.empty() && r.first <= m.back().second) m.back().second = std::max(m.back().second, r.second);
+            else m.push_back(r);
+        }
+        runs.swap(m);
+    }
+    for (auto& r : runs) hz::record_operand(loc, api, what, o.t->twin_mem(), base + r.first, base + r.second);
 }
 
 template <class T> inline T load(const LocalTensor<T>& t, uint64_t off) {
