@@ -4,6 +4,7 @@
 // column by column, C (L0C) Nz with 16 x 16 fractals, fractal columns one after another.
 #pragma once
 
+#include "cube_kernel.h"
 #include "vec_cast.h"
 
 namespace AscendC {
@@ -425,23 +426,8 @@ inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const Lo
     fm.twin_check_bytes(loc, api, "fm", M1 * K1 * 512);
     filter.twin_check_bytes(loc, api, "filter", K1 * N1 * 512);
     dst.twin_check_bytes(loc, api, "dst", M1 * N1 * 256 * sizeof(TC));
-    const TA* A = fm.twin_ptr();
-    const TB* B = filter.twin_ptr();
-    TC* C = dst.twin_ptr();
-    bool accumulate = !p.cmatrixInitVal || p.isBias;
-    std::vector<double> bcol(p.k);
-    for (uint64_t j = 0; j < N1 * 16; ++j) {
-        for (uint64_t kk = 0; kk < p.k; ++kk)
-            bcol[kk] = double(float(B[((kk / k0) * N1 + j / 16) * (512 / sizeof(TB)) + (j % 16) * k0 + kk % k0]));
-        for (uint64_t i = 0; i < M1 * 16; ++i) {
-            const TA* arow = A + (i / 16) * K1 * (512 / sizeof(TA)) + (i % 16) * k0;
-            double acc = 0;
-            for (uint64_t kk = 0; kk < p.k; ++kk) acc += double(float(arow[(kk / k0) * (512 / sizeof(TA)) + kk % k0])) * bcol[kk];
-            TC& c = C[((j / 16) * M1 + i / 16) * 256 + (i % 16) * 16 + j % 16];
-            if constexpr (std::is_same_v<TC, int32_t>) c = int32_t(int64_t(acc) + (accumulate ? int64_t(c) : 0));
-            else c = float(acc) + (accumulate ? c : 0.0f);
-        }
-    }
+    twin::cube::mmad_compute<TC, TA>(dst.twin_ptr(), fm.twin_ptr(), filter.twin_ptr(), p.m, p.n, p.k,
+                                     !p.cmatrixInitVal || p.isBias);  // cube_kernel.h
     twin::counters().cube_macs[int(twin::dtype_of<TA>())] += uint64_t(p.m) * p.n * p.k;
 }
 
