@@ -199,16 +199,40 @@ struct CoreCtx {
     int group = 0;          // AI core group (an AIC with its AIVs) in MIX launches
     Counters counters;
 
-    std::vector<uint8_t> memory[kMemCount];
+    // Local memories. Allocated untouched; bytes get the launch's fill value when a TPipe first hands
+    // them out (ensure_filled), so a kernel never sees anything else and unused capacity costs nothing.
+    struct LocalMem {
+        std::unique_ptr<uint8_t[]> data;
+        uint32_t size = 0;
+        uint32_t filled = 0;  // [0, filled) holds defined bytes
+    };
+    LocalMem memory[kMemCount];
+    uint8_t mem_fill = 0xFF;
+    void mem_alloc(Mem m, uint32_t bytes) {
+        LocalMem& l = memory[static_cast<int>(m)];
+        l.data.reset(new uint8_t[bytes ? bytes : 1]);
+        l.size = bytes;
+        l.filled = 0;
+    }
+    void ensure_filled(Mem m, uint32_t upto) {
+        int i = static_cast<int>(m);
+        if (i < 0 || i >= kMemCount || !memory[i].data) return;
+        LocalMem& l = memory[i];
+        if (upto > l.size) upto = l.size;
+        if (upto > l.filled) {
+            std::memset(l.data.get() + l.filled, mem_fill, upto - l.filled);
+            l.filled = upto;
+        }
+    }
     uint8_t* mem(Mem m) {
         int i = static_cast<int>(m);
-        if (i < 0 || i >= kMemCount || memory[i].empty()) return nullptr;
-        return memory[i].data();
+        if (i < 0 || i >= kMemCount || !memory[i].data) return nullptr;
+        return memory[i].data.get();
     }
     uint32_t mem_size(Mem m) const {
         int i = static_cast<int>(m);
         if (i < 0 || i >= kMemCount) return 0;
-        return static_cast<uint32_t>(memory[i].size());
+        return memory[i].size;
     }
 
     // Vector unit state (SetVectorMask / SetMaskCount / SetMaskNorm).

@@ -62,7 +62,9 @@ template <class TA> using acc_t = std::conditional_t<std::is_same_v<TA, int8_t>,
 
 TWIN_MMAD_BLOCKED(mmad_blocked_generic, __attribute__((optimize("O2"))))
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-TWIN_MMAD_BLOCKED(mmad_blocked_avx2, __attribute__((target("avx2"), optimize("O2"))))
+// FMA is exact here: every product of two half/bfloat16 values is exact in double, so a fused
+// multiply-add rounds the same sum as a multiply followed by an add.
+TWIN_MMAD_BLOCKED(mmad_blocked_avx2, __attribute__((target("avx2,fma"), optimize("O2", "fp-contract=fast"))))
 inline bool host_has_avx2() {
     static const bool v = __builtin_cpu_supports("avx2");
     return v;
@@ -74,6 +76,16 @@ template <class Acc> inline void mmad_blocked_avx2(const Acc* a, const Acc* b, A
 inline bool host_has_avx2() { return false; }
 #endif
 #undef TWIN_MMAD_BLOCKED
+
+// IEEE binary16 -> float through a table built once (the host may lack a half conversion instruction).
+inline float half_to_float(uint16_t b) {
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (uint32_t i = 0; i < 65536; ++i) t[i] = float(half::from_bits(uint16_t(i)));
+        return t;
+    }();
+    return table[b];
+}
 
 // C (L0C, Nz 16 x 16 fractals) = A (L0A, Zz) x B (L0B, Zn) over m x n x k, as Mmad documents; with
 // accumulate the product is added to C's previous value.
@@ -89,6 +101,7 @@ inline void mmad_compute(TC* C, const TA* A, const TA* B, uint64_t m, uint64_t n
     sc.resize(Mp * Np);
     auto conv = [](TA v) -> Acc {
         if constexpr (std::is_same_v<Acc, int32_t>) return Acc(v);
+        else if constexpr (std::is_same_v<TA, half>) return Acc(half_to_float(v.bits()));
         else return Acc(float(v));
     };
     for (uint64_t i = 0; i < Mp; ++i) {

@@ -29,6 +29,7 @@ struct LaunchOptions {
     uint8_t mem_fill = 0xFF;  // initial byte of every local memory (0xFF: NaN in float types, -1 in ints)
     bool check_races = true;  // overlapping non-atomic GM writes from different cores
     bool check_hazards = true;  // intra-core pipe hazards (hazard.h)
+    int threads = 0;  // host threads running cores at once; 0: TWIN_THREADS, else the host's cores (sched.h)
     std::string kernel_name = "kernel";
 };
 
@@ -78,6 +79,18 @@ inline LaunchReport& last_report_storage() {
 inline LaunchReport last_report() {
     std::lock_guard<std::mutex> g(last_report_mutex());
     return last_report_storage();
+}
+
+// Host threads that run cores at once: `requested` if > 0, else TWIN_THREADS, else the host's cores.
+inline int host_threads(int requested, int ncores) {
+    int t = requested;
+    if (t <= 0) {
+        const char* e = std::getenv("TWIN_THREADS");
+        if (e && *e) t = std::atoi(e);
+    }
+    if (t <= 0) t = int(std::thread::hardware_concurrency());
+    if (t <= 0) t = 1;
+    return std::max(1, std::min(t, ncores));
 }
 
 namespace detail {
@@ -178,31 +191,35 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
                 if (aic) L.group_aic[g] = id;
                 else L.group_aivs[g].push_back(id);
             }
-            if (aic) {
-                c->memory[int(Mem::L1)].assign(soc->l1, opt.mem_fill);
-                c->memory[int(Mem::L0A)].assign(soc->l0a, opt.mem_fill);
-                c->memory[int(Mem::L0B)].assign(soc->l0b, opt.mem_fill);
-                c->memory[int(Mem::L0C)].assign(soc->l0c, opt.mem_fill);
-                c->memory[int(Mem::BT)].assign(soc->bt, opt.mem_fill);
-                c->memory[int(Mem::FB)].assign(soc->fb, opt.mem_fill);
-            } else {
-                c->memory[int(Mem::UB)].assign(soc->ub, opt.mem_fill);
-            }
             if (opt.check_hazards) c->hz = std::make_shared<hz::State>();
             c->clock = std::make_shared<Clock>(n, 0);
             (*c->clock)[id] = 1;  // own epoch starts at 1 so other cores (knowing 0) are not ordered after it
             L.cores.push_back(std::move(c));
         }
 
-    auto core_main = [&L, &body](int me) {
+    L.slots = host_threads(opt.threads, n);
+    auto core_main = [&L, &body, soc, &opt](int me) {
         CoreCtx& c = *L.cores[me];
         {
             std::unique_lock<std::mutex> lk(L.mu);
-            L.cvs[me].wait(lk, [&] { return L.running == me || L.abort; });
-            if (L.abort) {
+            L.cvs[me].wait(lk, [&] { return L.st[me] == LaunchState::RUNNING || L.abort; });
+            if (L.st[me] != LaunchState::RUNNING) {
                 L.st[me] = LaunchState::DONE;
                 return;
             }
+        }
+        // The core's local memories (filled lazily as TPipe hands them out: CoreCtx::ensure_filled).
+        c.mem_fill = opt.mem_fill;
+        auto mem = [&c](Mem m, uint32_t bytes) { c.mem_alloc(m, bytes); };
+        if (c.is_aic) {
+            mem(Mem::L1, soc->l1);
+            mem(Mem::L0A, soc->l0a);
+            mem(Mem::L0B, soc->l0b);
+            mem(Mem::L0C, soc->l0c);
+            mem(Mem::BT, soc->bt);
+            mem(Mem::FB, soc->fb);
+        } else {
+            mem(Mem::UB, soc->ub);
         }
         current_core_ptr() = &c;
         std::string err;
@@ -216,13 +233,9 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
             err = std::string("C++ exception in the kernel: ") + e.what();
         }
         current_core_ptr() = nullptr;
+        for (auto& m : c.memory) m = CoreCtx::LocalMem{};  // release early
         std::unique_lock<std::mutex> lk(L.mu);
-        L.st[me] = LaunchState::DONE;
-        if (!err.empty()) {
-            L.record_error(me, err);
-        } else if (!L.abort) {
-            L.pass_baton(me);
-        }
+        L.core_done(me, err);
     };
 
     std::vector<std::thread> threads;
@@ -230,10 +243,10 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
     for (int i = 0; i < n; ++i) threads.emplace_back(core_main, i);
     {
         std::lock_guard<std::mutex> g(L.mu);
-        L.running = 0;
-        L.cvs[0].notify_all();
+        L.schedule();
     }
     for (auto& t : threads) t.join();
+    L.settle_error();
 
     if (L.error.empty()) {
         // Unconsumed cross-core flags.

@@ -176,6 +176,7 @@ private:
                                   twin::mem_name(m), cap, (unsigned long long)(cur + need - cap)));
         uint32_t first = cur;
         cur += static_cast<uint32_t>(need);
+        c.ensure_filled(m, cur);  // first use of these bytes: the launch's fill value
         buffers_ += num;
         return first;
     }

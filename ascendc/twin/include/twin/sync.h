@@ -1,6 +1,7 @@
 // Synchronisation: SetFlag/WaitFlag, PipeBarrier, CrossCoreSetFlag/WaitFlag, SyncAll.
 #pragma once
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -73,11 +74,16 @@ inline const char* pipe_name(pipe_t p) {
 
 inline void deliver_flag(LaunchState& L, int target, int flag, const Clock& clk, const SrcLoc& loc, const char* api) {
     CrossFlag& f = L.flags[target][flag];
-    if (f.counter >= 15)
+    // Unconsumed sets as this set sees them: the waits that happen before it (by vector clock) have
+    // consumed; later ones may not have on hardware. Independent of the host threads' timing.
+    uint32_t known = clk.size() > size_t(target) ? clk[target] : 0;
+    uint64_t consumed = std::upper_bound(f.wait_epochs.begin(), f.wait_epochs.end(), known) - f.wait_epochs.begin();
+    if (f.delivered - consumed >= 15)
         fail(loc, api, "cross-core flag counter overflow (max 15)",
              strf("flag %d of %s already holds 15 unconsumed sets", flag, L.core_name(target).c_str()));
+    f.delivered++;
     f.counter++;
-    clock_join_into(f.clock, clk);
+    f.units.push_back(clk);
     f.last_set = loc;
 }
 
@@ -105,6 +111,7 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     int fid = flagId;
     if (mode == 2 && c.is_aic) {
         for (int t : L.group_aivs[c.group]) deliver_flag(L, t, fid, snapshot, loc, api);
+        L.schedule();
         return;
     }
     // Round-based modes: all setters of the scope must set before the receivers' counters move.
@@ -123,14 +130,18 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     }
     uint32_t& mine = L.sets[{mode, scope, fid, c.core_id}];
     mine++;
-    clock_join_into(L.pending_clock[{mode, scope, fid}], snapshot);
+    // Round k's clock joins every setter's k-th set, whatever order the sets arrive in.
+    std::vector<Clock>& rounds = L.round_clock[{mode, scope, fid}];
+    if (rounds.size() < mine) rounds.resize(mine);
+    clock_join_into(rounds[mine - 1], snapshot);
     uint32_t done = UINT32_MAX;
     for (int s : setters) done = std::min(done, L.sets[{mode, scope, fid, s}]);
     uint32_t& delivered = L.delivered[{mode, scope, fid}];
     while (delivered < done) {
-        for (int r : receivers) deliver_flag(L, r, fid, L.pending_clock[{mode, scope, fid}], loc, api);
+        for (int r : receivers) deliver_flag(L, r, fid, rounds[delivered], loc, api);
         delivered++;
     }
+    L.schedule();
 }
 
 inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
@@ -143,7 +154,10 @@ inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
     CrossFlag& f = L.flags[c.core_id][flagId];
     block_until(c, lk, [&f] { return f.counter > 0; }, strf("CrossCoreWaitFlag(flag %u)", flagId), loc);
     f.counter--;
-    clock_receive(c, f.clock);
+    Clock unit = std::move(f.units.front());
+    f.units.pop_front();
+    clock_receive(c, unit);
+    f.wait_epochs.push_back((*c.clock)[c.core_id]);
 }
 
 // Barrier over the cores selected by `member`; `key` names the participant set.
@@ -161,6 +175,7 @@ inline void barrier(CoreCtx& c, const std::string& key, const std::function<bool
         b.done = b.acc;
         b.acc.clear();
         b.gen++;
+        L.schedule();
     } else {
         block_until(c, lk, [&b, my_gen] { return b.gen != my_gen; }, strf("%s (%d cores)", api, total), loc);
     }
