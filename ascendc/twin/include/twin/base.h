@@ -178,6 +178,7 @@ struct LaunchState;  // launch.h
 namespace hz {
 struct State;  // hazard.h: the core's pipe clocks and local-memory shadow
 }
+struct AtomicLog;  // atomics.h: the launch's float atomic adds
 
 // Life of one queue buffer (use-after-free check): FreeTensor bumps `epoch`; a LocalTensor handed out
 // by AllocTensor/DeQue remembers the epoch it was made in and is stale once the two differ.
@@ -261,6 +262,7 @@ struct CoreCtx {
     LaunchState* launch = nullptr;
     void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
     std::shared_ptr<hz::State> hz;  // intra-core pipe hazard state (null: not checked)
+    AtomicLog* atomics = nullptr;   // the launch's atomic log (atomics.h)
     // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
     uint8_t event_ids_allocated[kHardEventCount] = {};
     // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.

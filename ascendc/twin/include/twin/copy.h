@@ -119,13 +119,11 @@ template <class T> inline void gm_store(const SrcLoc& loc, const char* api, T* d
         fail(loc, api, "atomic type differs from the copied type",
              strf("SetAtomic*<%s> is active but this copy writes %s", dtype_name(c.atomic_dtype),
                   dtype_name(dtype_of<T>())));
-    for (uint64_t i = 0; i < n; ++i) {
-        T old, v;
-        std::memcpy(&old, dst + i, sizeof(T));
+    atomic_write<T>(c, dst, n, [](uint64_t i) { return i; }, [src](uint64_t i) {
+        T v;
         std::memcpy(&v, src + i, sizeof(T));
-        T r = atomic_combine<T>(c.atomic, old, v);
-        std::memcpy(dst + i, &r, sizeof(T));
-    }
+        return v;
+    });  // atomics.h: applied under the launch's lock, float adds in a canonical order
 }
 
 template <class T> inline void check_gm_align(const SrcLoc& loc, const char* api, const T* p) {

@@ -562,15 +562,11 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     dst.twin_check_range(loc, "Fixpipe", 0, mx, false);
     twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
-    twin::AtomicOp at = twin::core().atomic;
-    for (auto& [o, v] : out) {
-        if (at == twin::AtomicOp::ADD) {
-            if constexpr (std::is_same_v<T, int32_t>) d[o] = d[o] + v;
-            else d[o] = T(float(d[o]) + float(v));
-        } else {
-            d[o] = v;
-        }
-    }
+    twin::CoreCtx& cc = twin::core();
+    if (cc.atomic == twin::AtomicOp::ADD)  // atomics.h
+        twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
+    else
+        for (auto& [o, v] : out) d[o] = v;
     twin::counters().bytes[twin::Path::L0C_GM] += bytes;
 }
 
@@ -599,8 +595,11 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     dst.twin_check_range(loc, api, 0, mx, false);
     twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
-    twin::AtomicOp at = twin::core().atomic;
-    for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;
+    twin::CoreCtx& cc = twin::core();
+    if (cc.atomic == twin::AtomicOp::ADD)  // atomics.h
+        twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
+    else
+        for (auto& [o, v] : out) d[o] = v;
     twin::counters().bytes[twin::Path::L0C_GM] += bytes;
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "atomics.h"
 #include "base.h"
 
 namespace twin {
@@ -77,6 +78,16 @@ inline void gm_record_write(const SrcLoc& loc, uintptr_t addr, uint64_t bytes) {
         return;
     }
     w.push_back(GmWriteRecord{addr, addr + bytes, c->core_id, c->clock, loc});
+}
+
+// Every GM access of a twin API: the range check, then (reads and non-atomic writes) the logged float
+// atomic adds to these bytes are applied (atomics.h), then a non-atomic write is recorded for the race
+// check. An atomic write applies nothing: atomic adds of different cores are not ordered by each other.
+inline void gm_access(const SrcLoc& loc, const char* api, uintptr_t addr, uint64_t bytes, bool write) {
+    gm_check(loc, api, addr, bytes);
+    CoreCtx* c = current_core_ptr();
+    if (c && c->atomics && !(write && c->atomic != AtomicOp::NONE)) atomic_flush(*c->atomics, addr, bytes);
+    if (write) gm_record_write(loc, addr, bytes);
 }
 
 }  // namespace twin

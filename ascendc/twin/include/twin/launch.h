@@ -192,12 +192,14 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
                 else L.group_aivs[g].push_back(id);
             }
             if (opt.check_hazards) c->hz = std::make_shared<hz::State>();
+            c->atomics = &L.atomics;
             c->clock = std::make_shared<Clock>(n, 0);
             (*c->clock)[id] = 1;  // own epoch starts at 1 so other cores (knowing 0) are not ordered after it
             L.cores.push_back(std::move(c));
         }
 
     L.slots = host_threads(opt.threads, n);
+    L.atomics.deferred = n > 1;
     auto core_main = [&L, &body, soc, &opt](int me) {
         CoreCtx& c = *L.cores[me];
         {
@@ -247,6 +249,7 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
     }
     for (auto& t : threads) t.join();
     L.settle_error();
+    atomic_flush_all(L.atomics);  // float atomic adds nobody read during the launch
 
     if (L.error.empty()) {
         // Unconsumed cross-core flags.

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "atomics.h"
 #include "base.h"
 
 namespace twin {
@@ -92,6 +93,8 @@ struct LaunchState {
 
     // The failure of each core (empty: none).
     std::vector<std::string> core_error;
+    // Atomic GM writes (atomics.h).
+    AtomicLog atomics;
 
     std::string core_name(int id) const {
         const CoreCtx& c = *cores[id];

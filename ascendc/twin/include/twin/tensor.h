@@ -213,8 +213,7 @@ public:
                                   (unsigned long long)first_elem, (unsigned long long)(first_elem + n_elems),
                                   (unsigned long long)size_));
         uintptr_t a = reinterpret_cast<uintptr_t>(ptr_ + first_elem);
-        twin::gm_check(loc, api, a, n_elems * sizeof(T));
-        if (write) twin::gm_record_write(loc, a, n_elems * sizeof(T));
+        twin::gm_access(loc, api, a, n_elems * sizeof(T), write);
     }
     // Byte-range form for copies with strides: checks [first_byte, first_byte+bytes) from this tensor's start.
     void twin_check_bytes(const twin::SrcLoc& loc, const char* api, uint64_t first_byte, uint64_t bytes,
@@ -227,8 +226,7 @@ public:
                                   (unsigned long long)first_byte, (unsigned long long)(first_byte + bytes),
                                   (unsigned long long)size_, (unsigned long long)(size_ * sizeof(T))));
         uintptr_t a = reinterpret_cast<uintptr_t>(ptr_) + first_byte;
-        twin::gm_check(loc, api, a, bytes);
-        if (write) twin::gm_record_write(loc, a, bytes);
+        twin::gm_access(loc, api, a, bytes, write);
     }
 
 private:
