@@ -1,6 +1,7 @@
 // Twin core: source locations, the error path, CANN enums, and the simulated core context.
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -189,9 +190,14 @@ struct BufLife {
 
 // The simulated core the calling thread runs.
 struct CoreCtx {
-    CoreCtx(const SocProfile& s, bool aic) : soc(s), is_aic(aic) {}
+    CoreCtx(const SocProfile& s, bool aic) : soc(s), is_aic(aic), serial(next_serial()) {}
     const SocProfile& soc;
     bool is_aic;
+    uint64_t serial;  // unique over the process (host threads are reused across launches)
+    static uint64_t next_serial() {
+        static std::atomic<uint64_t> n{0};
+        return ++n;
+    }
     int core_id = 0;        // index of this core in the launch (0..ncores-1)
     int block_idx = 0;      // GetBlockIdx()
     int block_num = 1;      // GetBlockNum()

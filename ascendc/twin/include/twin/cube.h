@@ -182,7 +182,7 @@ namespace twin {
 namespace cube {
 // FeatureMap description set by SetFmatrix (used when a Load3D's isSetFMatrix is false), per core.
 struct Fmatrix {
-    const void* owner = nullptr;  // the CoreCtx it belongs to (state resets for a new core)
+    uint64_t owner = 0;  // CoreCtx::serial of the core it belongs to (state resets for a new core)
     bool set[2] = {false, false};
     uint16_t l1H[2] = {0, 0}, l1W[2] = {0, 0};
     uint8_t pad[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
@@ -191,9 +191,9 @@ struct Fmatrix {
 };
 inline Fmatrix& fmatrix() {
     static thread_local Fmatrix f;
-    if (f.owner != &core()) {
+    if (f.owner != core().serial) {
         f = Fmatrix();
-        f.owner = &core();
+        f.owner = core().serial;
     }
     return f;
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -94,6 +96,44 @@ inline int host_threads(int requested, int ncores) {
 }
 
 namespace detail {
+
+// Host threads kept across launches: a job runs on an idle thread, or on a new one when none is idle.
+// Never destroyed (idle threads wait until the process exits).
+class ThreadPool {
+public:
+    void run(std::function<void()> job) {
+        std::unique_lock<std::mutex> g(mu_);
+        if (idle_ > 0) {
+            jobs_.push_back(std::move(job));
+            --idle_;
+            cv_.notify_one();
+            return;
+        }
+        g.unlock();
+        std::thread([this, j = std::move(job)]() mutable { loop(std::move(j)); }).detach();
+    }
+
+private:
+    void loop(std::function<void()> job) {
+        for (;;) {
+            job();
+            job = nullptr;
+            std::unique_lock<std::mutex> g(mu_);
+            ++idle_;
+            cv_.wait(g, [this] { return !jobs_.empty(); });
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+    }
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> jobs_;
+    int idle_ = 0;
+};
+inline ThreadPool& thread_pool() {
+    static ThreadPool* p = new ThreadPool;
+    return *p;
+}
 
 inline void end_of_kernel_checks(CoreCtx& c) {
     for (int e = 0; e < kHardEventCount; ++e)
@@ -240,14 +280,25 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
         L.core_done(me, err);
     };
 
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (int i = 0; i < n; ++i) threads.emplace_back(core_main, i);
+    // One host thread per core, taken from a pool that outlives the launch (creating a thread costs more
+    // than most kernels' work); the launch waits until every core's job has returned.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    int remaining = n;
+    for (int i = 0; i < n; ++i)
+        detail::thread_pool().run([&, i] {
+            core_main(i);
+            std::lock_guard<std::mutex> g(done_mu);
+            if (--remaining == 0) done_cv.notify_all();
+        });
     {
         std::lock_guard<std::mutex> g(L.mu);
         L.schedule();
     }
-    for (auto& t : threads) t.join();
+    {
+        std::unique_lock<std::mutex> g(done_mu);
+        done_cv.wait(g, [&] { return remaining == 0; });
+    }
     L.settle_error();
     atomic_flush_all(L.atomics);  // float atomic adds nobody read during the launch
 
