@@ -78,6 +78,20 @@ struct Seg {
     Access r[NPIPE];
 };
 
+constexpr int kEvents = static_cast<int>(AscendC::HardEvent::MAX);
+
+// HardEvent names in declaration order ("MTE2_V": from PIPE_MTE2 to PIPE_V).
+inline const char* event_label(AscendC::HardEvent e) {
+    static const char* n[] = {"MTE2_MTE1", "MTE1_MTE2", "MTE1_M", "M_MTE1", "MTE2_V", "V_MTE2", "MTE3_V",
+                              "V_MTE3", "M_V", "V_M", "V_V", "MTE3_MTE1", "MTE1_MTE3", "MTE1_V", "MTE2_M",
+                              "M_MTE2", "V_MTE1", "M_FIX", "FIX_M", "MTE3_MTE2", "MTE2_MTE3", "S_V", "V_S",
+                              "S_MTE2", "MTE2_S", "S_MTE3", "MTE3_S", "MTE2_FIX", "FIX_MTE2", "FIX_S", "M_S",
+                              "FIX_MTE3", "MTE1_FIX", "FIX_MTE1", "FIX_FIX"};
+    static_assert(sizeof(n) / sizeof(n[0]) == size_t(kEvents), "HardEvent list changed");
+    int i = int(e);
+    return (i >= 0 && i < kEvents) ? n[i] : "?";
+}
+
 // Source and destination pipe of each HardEvent, parsed from its name ("MTE2_V" -> MTE2, V).
 struct EventPipes {
     int src, dst;
@@ -94,20 +108,20 @@ inline int pipe_from_label(const std::string& s) {
 }
 inline EventPipes event_pipes(AscendC::HardEvent e) {
     static const auto table = [] {
-        std::array<EventPipes, AscendC::kHardEventCount> t{};
-        for (int i = 0; i < AscendC::kHardEventCount; ++i) {
-            std::string n = AscendC::hard_event_name(AscendC::HardEvent(i));
+        std::array<EventPipes, kEvents> t{};
+        for (int i = 0; i < kEvents; ++i) {
+            std::string n = event_label(AscendC::HardEvent(i));
             size_t u = n.find('_');
             t[i] = EventPipes{pipe_from_label(n.substr(0, u)), pipe_from_label(n.substr(u + 1))};
         }
         return t;
     }();
     int i = int(e);
-    return (i >= 0 && i < AscendC::kHardEventCount) ? table[i] : EventPipes{P_NONE, P_NONE};
+    return (i >= 0 && i < kEvents) ? table[i] : EventPipes{P_NONE, P_NONE};
 }
 // The HardEvent from pipe a to pipe b, or MAX when the hardware has none.
 inline AscendC::HardEvent event_between(int a, int b) {
-    for (int i = 0; i < AscendC::kHardEventCount; ++i) {
+    for (int i = 0; i < kEvents; ++i) {
         EventPipes ep = event_pipes(AscendC::HardEvent(i));
         if (ep.src == a && ep.dst == b) return AscendC::HardEvent(i);
     }
@@ -121,7 +135,7 @@ struct State {
     SrcLoc cur_loc{nullptr, 0};
     const char* cur_api = nullptr;
     std::map<uint32_t, Seg> shadow[kMemCount];  // segment [key, next key) -> state
-    Token events[AscendC::kHardEventCount][8];
+    Token events[kEvents][8];
 };
 
 inline State* state() {
@@ -166,7 +180,7 @@ inline bool is_written_operand(const char* what) {
     AscendC::HardEvent e = event_between(op, p);
     std::string fix = e != AscendC::HardEvent::MAX
                           ? strf("SetFlag<HardEvent::%s>/WaitFlag<HardEvent::%s> (or a TQue whose EnQue/DeQue carry it)",
-                                 AscendC::hard_event_name(e), AscendC::hard_event_name(e))
+                                 event_label(e), event_label(e))
                           : std::string("PipeBarrier<PIPE_ALL>() (no HardEvent links these pipes)");
     fail(loc, api,
          strf("pipe hazard: %s between %s and %s with no synchronisation", kind, pipe_label(op), pipe_label(p)),
