@@ -1,9 +1,9 @@
 """Speed of the CPU twin (a benchmark script, not a test).
 
-    python benchmarks/bench_twin.py [--opt -O1] [--reps 40] [--threads 1,2]
+    python benchmarks/bench_twin.py [--opt=-O1] [--reps 40] [--threads 1,2]
 
 Builds and runs two programs with g++ (the flags the twin tests use: -std=c++17 -O1 -pthread; pass
---opt -O2 for what a cmake Release build of the op libraries gets):
+--opt=-O2 for what a cmake Release build of the op libraries gets):
 
 * benchmarks/twin/bench_mmad.cpp: GMAC/s of 128 x 128 x 256 int8, bfloat16 and float16 Mmads on one
   host core (MACs per second of the thread's CPU time; wall time printed beside it, lower on a busy host).
