@@ -26,13 +26,14 @@ REFUSED = {
     "queue_reuse_without_realloc": ("DataCopy", "write after read", "PIPE_V", "PIPE_MTE2"),
     "cube_no_mte1_m": ("Mmad", "read after write", "PIPE_MTE1", "PIPE_M"),
     "cube_no_m_fix": ("Fixpipe", "read after write", "PIPE_M", "PIPE_FIX"),
+    "bind_no_enque": ("DataCopy", "read after write", "PIPE_MTE2", "PIPE_MTE3"),
 }
 
 # Event the message must suggest for each pipe pair (None: PipeBarrier<PIPE_ALL>).
 EVENT = {
     ("PIPE_MTE2", "PIPE_V"): "MTE2_V", ("PIPE_V", "PIPE_MTE3"): "V_MTE3", ("PIPE_V", "PIPE_MTE2"): "V_MTE2",
     ("PIPE_V", "PIPE_S"): "V_S", ("PIPE_S", "PIPE_MTE3"): "S_MTE3", ("PIPE_S", "PIPE_V"): "S_V",
-    ("PIPE_MTE1", "PIPE_M"): "MTE1_M", ("PIPE_M", "PIPE_FIX"): "M_FIX",
+    ("PIPE_MTE1", "PIPE_M"): "MTE1_M", ("PIPE_M", "PIPE_FIX"): "M_FIX", ("PIPE_MTE2", "PIPE_MTE3"): "MTE2_MTE3",
 }
 
 
@@ -66,6 +67,14 @@ def test_documented_double_buffering_is_accepted(twin, tmp_path):
     res = twin.run(SRC, args=["double_buffer", tmp_path])
     assert res.returncode == 0, res.output
     np.testing.assert_array_equal(_load(tmp_path, "z.bin"), _load(tmp_path, "x.bin") + _load(tmp_path, "y.bin"))
+
+
+def test_bind_queue_copy_through_is_accepted(twin, tmp_path):
+    # TQueBind<VECIN, VECOUT>: GM -> UB (MTE2) then UB -> GM (MTE3), ordered by the queue's MTE2_MTE3 event
+    # (and the buffer's reuse by MTE3_MTE2 from FreeTensor to AllocTensor).
+    res = twin.run(SRC, args=["bind_copy", tmp_path])
+    assert res.returncode == 0, res.output
+    np.testing.assert_array_equal(_load(tmp_path, "z.bin"), _load(tmp_path, "x.bin"))
 
 
 def test_scalar_reads_between_v_s_and_s_v_are_accepted(twin, tmp_path):

@@ -163,6 +163,24 @@ extern "C" __global__ __aicore__ void hz_kernel(GM_ADDR x, GM_ADDR y, GM_ADDR z)
             DataCopy(zg[i * N], zl, N);
             outZ.FreeTensor(zl);
         }
+    } else if (c == "bind_copy") {  // accepted: TQueBind<VECIN, VECOUT> copy-through (its MTE2_MTE3 event), z = x
+        TQueBind<TPosition::VECIN, TPosition::VECOUT, 1> q;
+        pipe.InitBuffer(q, 2, N * sizeof(float));
+        for (int i = 0; i < TILES; ++i) {
+            LocalTensor<float> t = q.AllocTensor<float>();
+            DataCopy(t, xg[i * N], N);
+            q.EnQue(t);
+            t = q.DeQue<float>();
+            DataCopy(zg[i * N], t, N);
+            q.FreeTensor(t);
+        }
+    } else if (c == "bind_no_enque") {  // the same copy-through without EnQue/DeQue: nothing orders MTE2 -> MTE3
+        TQueBind<TPosition::VECIN, TPosition::VECOUT, 1> q;
+        pipe.InitBuffer(q, 1, N * sizeof(float));
+        LocalTensor<float> t = q.AllocTensor<float>();
+        DataCopy(t, xg, N);  // @first:bind_no_enque
+        DataCopy(zg, t, N);  // @second:bind_no_enque
+        q.FreeTensor(t);
     } else if (c == "scalar_synced") {  // accepted: z = x - max(x) per tile via ReduceMax, V_S, GetValue, S_V
         TQue<TPosition::VECIN, 1> inQ;
         TQue<TPosition::VECOUT, 1> outQ;
