@@ -27,6 +27,7 @@ REFUSED = {
     "cube_no_mte1_m": ("Mmad", "read after write", "PIPE_MTE1", "PIPE_M"),
     "cube_no_m_fix": ("Fixpipe", "read after write", "PIPE_M", "PIPE_FIX"),
     "bind_no_enque": ("DataCopy", "read after write", "PIPE_MTE2", "PIPE_MTE3"),
+    "xcore_wrong_pipe": ("DataCopy", "read after write", "PIPE_V", "PIPE_MTE3"),
 }
 
 # Event the message must suggest for each pipe pair (None: PipeBarrier<PIPE_ALL>).
@@ -75,6 +76,15 @@ def test_bind_queue_copy_through_is_accepted(twin, tmp_path):
     res = twin.run(SRC, args=["bind_copy", tmp_path])
     assert res.returncode == 0, res.output
     np.testing.assert_array_equal(_load(tmp_path, "z.bin"), _load(tmp_path, "x.bin"))
+
+
+def test_cross_core_round_trip_orders_the_set_pipe(twin, tmp_path):
+    # AIV: Duplicate (V) -> CrossCoreSetFlag<2, PIPE_V> -> the AIC answers -> CrossCoreWaitFlag -> DataCopy out
+    # (MTE3): the set fired after the vector work, so the copy is ordered after it.
+    res = twin.run(SRC, args=["xcore_roundtrip", tmp_path])
+    assert res.returncode == 0, res.output
+    z = _load(tmp_path, "z.bin")[: 2 * N].reshape(2, N)
+    np.testing.assert_array_equal(z, np.array([[2.5], [3.5]], np.float32) * np.ones((1, N), np.float32))
 
 
 def test_scalar_reads_between_v_s_and_s_v_are_accepted(twin, tmp_path):

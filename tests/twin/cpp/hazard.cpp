@@ -267,6 +267,33 @@ extern "C" __global__ __aicore__ void hz_cube(GM_ADDR x, GM_ADDR y, GM_ADDR z) {
     qC.FreeTensor(c1);
 }
 
+// MIX cases (one AI core): each AIV writes UB on PIPE_V, signals its AIC, waits for the AIC's answer
+// and copies the UB out on PIPE_MTE3. The round trip orders the vector write before the copy when the
+// AIV's set is issued on PIPE_V (it fires after the vector work), not when it is issued on PIPE_MTE2.
+extern "C" __global__ __aicore__ void hz_mix(GM_ADDR x, GM_ADDR y, GM_ADDR z) {
+    (void)x;
+    (void)y;
+    const bool ok = g_case == "xcore_roundtrip";
+    if ASCEND_IS_AIC {
+        CrossCoreWaitFlag(1);
+        CrossCoreSetFlag<2, PIPE_FIX>(2);
+    }
+    if ASCEND_IS_AIV {
+        const int sub = int(GetSubBlockIdx());
+        GlobalTensor<float> zg;
+        zg.SetGlobalBuffer((__gm__ float*)z + sub * N, N);
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> tb;
+        pipe.InitBuffer(tb, N * sizeof(float));
+        LocalTensor<float> t = tb.Get<float>();
+        Duplicate(t, 2.5f + float(sub), N);  // @first:xcore_wrong_pipe
+        if (ok) CrossCoreSetFlag<2, PIPE_V>(1);
+        else CrossCoreSetFlag<2, PIPE_MTE2>(1);
+        CrossCoreWaitFlag(2);
+        DataCopy(zg, t, N);  // @second:xcore_wrong_pipe
+    }
+}
+
 static void dump(const std::string& dir, const char* name, const void* p, size_t n) {
     std::FILE* f = std::fopen((dir + "/" + name).c_str(), "wb");
     if (!f) return;
@@ -282,7 +309,10 @@ int main(int argc, char** argv) {
     float* x = (float*)GmAlloc(n * sizeof(float));
     float* y = (float*)GmAlloc(n * sizeof(float));
     float* z = (float*)GmAlloc(n * sizeof(float));
-    if (cube) {
+    if (g_case.rfind("xcore", 0) == 0) {
+        SetKernelMode(KernelMode::MIX_MODE);
+        ICPU_RUN_KF(hz_mix, 1, (uint8_t*)x, (uint8_t*)y, (uint8_t*)z);
+    } else if (cube) {
         half* a = (half*)x;
         half* bb = (half*)y;
         for (int i = 0; i < CM * CK; ++i) a[i] = half(float((i * 7) % 13) - 6.0f);

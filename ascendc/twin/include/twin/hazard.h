@@ -21,11 +21,13 @@
 // launch.h's check).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base.h"
 
@@ -136,6 +138,9 @@ struct State {
     const char* cur_api = nullptr;
     std::map<uint32_t, Seg> shadow[kMemCount];  // segment [key, next key) -> state
     Token events[kEvents][8];
+    // This core's cross-core sets: (its own clock entry the set carried, join of the set pipes' clocks
+    // up to that set). A wait whose clock shows the set came back orders the set pipe's work before it.
+    std::vector<std::pair<uint32_t, VClock>> xsets;
 };
 
 inline State* state() {
@@ -267,6 +272,33 @@ inline void wait_flag(AscendC::HardEvent e, int id) {
     if (t.set) vjoin(s->vc[ep.dst], t.c);
     t.set = false;
 }
+// CrossCoreSetFlag<mode, pipe> issued on `pipe` (it fires once the pipe's earlier work is done), carrying
+// this core's clock entry `own_epoch` to the other cores.
+inline void cross_set(::pipe_t pipe, uint32_t own_epoch) {
+    State* s = state();
+    int p = from_pipe_t(pipe);
+    if (!s || p < 0) return;
+    VClock acc = s->xsets.empty() ? VClock{} : s->xsets.back().second;
+    vjoin(acc, s->vc[p]);
+    s->xsets.push_back({own_epoch, acc});
+}
+// CrossCoreWaitFlag<mode, pipe> whose received clock knows this core up to `known_own_epoch`: the sets
+// of this core that happened before it (a round trip through other cores) order their pipes' work
+// before the waiting pipe (every pipe when the scalar unit waits, PIPE_S).
+inline void cross_wait(::pipe_t pipe, uint32_t known_own_epoch) {
+    State* s = state();
+    if (!s || s->xsets.empty()) return;
+    auto it = std::upper_bound(s->xsets.begin(), s->xsets.end(), known_own_epoch,
+                               [](uint32_t e, const std::pair<uint32_t, VClock>& x) { return e < x.first; });
+    if (it == s->xsets.begin()) return;
+    const VClock& tok = std::prev(it)->second;
+    int p = from_pipe_t(pipe);
+    if (p < 0 || p == P_S)
+        for (int q = 0; q < NPIPE; ++q) vjoin(s->vc[q], tok);
+    else
+        vjoin(s->vc[p], tok);
+}
+
 // PipeBarrier<PIPE_ALL>, SyncAll: every pipe waits for every pipe.
 inline void barrier_all() {
     State* s = state();

@@ -108,6 +108,7 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     c.counters.cross_core_sets++;
     const Clock snapshot = *c.clock;
     clock_tick(c);
+    hz::cross_set(pipe, snapshot[c.core_id]);  // intra-core order for round trips (hazard.h)
     int fid = flagId;
     if (mode == 2 && c.is_aic) {
         for (int t : L.group_aivs[c.group]) deliver_flag(L, t, fid, snapshot, loc, api);
@@ -144,7 +145,7 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     L.schedule();
 }
 
-inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
+inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc, pipe_t pipe = PIPE_S) {
     const char* api = "CrossCoreWaitFlag";
     if (!c.launch) fail(loc, api, "no launch", "called outside a kernel launch");
     if (flagId > 15) fail(loc, api, "flag id must be in [0, 15]", strf("flagId = %u", flagId));
@@ -156,6 +157,7 @@ inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
     f.counter--;
     Clock unit = std::move(f.units.front());
     f.units.pop_front();
+    hz::cross_wait(pipe, unit.size() > size_t(c.core_id) ? unit[c.core_id] : 0);
     clock_receive(c, unit);
     f.wait_epochs.push_back((*c.clock)[c.core_id]);
 }
@@ -194,7 +196,7 @@ inline void CrossCoreSetFlag(uint16_t flagId, twin::SrcLoc loc = twin::SrcLoc::h
 // The wait only consumes the calling core's counter; mode and pipe do not change what it waits for.
 template <uint8_t modeId = 0, pipe_t pipe = PIPE_S>
 inline void CrossCoreWaitFlag(uint16_t flagId, twin::SrcLoc loc = twin::SrcLoc::here()) {
-    twin::cross_core_wait(twin::core(loc), flagId, loc);
+    twin::cross_core_wait(twin::core(loc), flagId, loc, pipe);
 }
 
 struct SyncAllConfig {
