@@ -28,6 +28,7 @@ REFUSED = {
     "cube_no_m_fix": ("Fixpipe", "read after write", "PIPE_M", "PIPE_FIX"),
     "bind_no_enque": ("DataCopy", "read after write", "PIPE_MTE2", "PIPE_MTE3"),
     "xcore_wrong_pipe": ("DataCopy", "read after write", "PIPE_V", "PIPE_MTE3"),
+    "gather_no_mte2_v": ("Gather", "read after write", "PIPE_MTE2", "PIPE_V"),
 }
 
 # Event the message must suggest for each pipe pair (None: PipeBarrier<PIPE_ALL>).

@@ -181,6 +181,16 @@ extern "C" __global__ __aicore__ void hz_kernel(GM_ADDR x, GM_ADDR y, GM_ADDR z)
         DataCopy(t, xg, N);  // @first:bind_no_enque
         DataCopy(zg, t, N);  // @second:bind_no_enque
         q.FreeTensor(t);
+    } else if (c == "gather_no_mte2_v") {  // Gather reads its source elements on PIPE_V
+        TBuf<TPosition::VECCALC> ts, to, td;
+        pipe.InitBuffer(ts, N * sizeof(float));
+        pipe.InitBuffer(to, 64 * sizeof(uint32_t));
+        pipe.InitBuffer(td, 64 * sizeof(float));
+        LocalTensor<float> t = ts.Get<float>(), d = td.Get<float>();
+        LocalTensor<uint32_t> off = to.Get<uint32_t>();
+        DataCopy(t, xg, N);  // @first:gather_no_mte2_v
+        Duplicate(off, uint32_t(4 * 17), 64);
+        Gather(d, t, off, uint32_t(0), 64);  // @second:gather_no_mte2_v
     } else if (c == "scalar_synced") {  // accepted: z = x - max(x) per tile via ReduceMax, V_S, GetValue, S_V
         TQue<TPosition::VECIN, 1> inQ;
         TQue<TPosition::VECOUT, 1> outQ;
