@@ -154,8 +154,12 @@ public:
             // One 32 B block per head holding its weight 8 times: the src1 of the per-head Mul.
             Brcb(weightBrcb_, weight_, uint8_t(n / 8), BrcbRepeatParams(1, 8));
         }
-        for (uint32_t j = 0; j < owned_; ++j)
-            Duplicate(List(j), -INFINITY_F, int32_t(p_.sparseAlloc * PAIR_FLOATS));
+        // A list starts as one (-inf, -) pair and grows by a sort block per merge up to k pairs, so early
+        // merges move only what they hold; EndPart pads the rest.
+        for (uint32_t j = 0; j < owned_; ++j) {
+            FillRange(List(j), 0, PAIR_FLOATS, -INFINITY_F);
+            filled_[j] = 1;
+        }
         PipeBarrier<PIPE_V>();
     }
 
@@ -180,6 +184,8 @@ public:
     __aicore__ inline void EndPart(bool split, uint32_t partialSlot)
     {
         for (uint32_t j = 0; j < owned_; ++j) {
+            FillRange(List(j), filled_[j] * PAIR_FLOATS, p_.sparseAlloc * PAIR_FLOATS, -INFINITY_F);
+            PipeBarrier<PIPE_V>();
             if (split) {
                 WritePartial(List(j), core_, partialSlot, row_[j]);
             } else {
@@ -313,7 +319,8 @@ private:
             PipeBarrier<PIPE_V>();
             SortBlock512(sortA_, sortB_, scores, blockIndex_.template ReinterpretCast<uint32_t>());
             LocalTensor<float> target = pool_[spare_ * (LIST_BYTES / sizeof(float))];
-            MergeSorted(target, List(j), p_.sparseCount, sortA_, BLOCK);
+            MergeSorted(target, List(j), filled_[j], sortA_, BLOCK);
+            filled_[j] = Min(p_.sparseCount, filled_[j] + BLOCK);
             uint32_t old = listOf_[j];
             listOf_[j] = spare_;
             spare_ = old;
@@ -370,6 +377,7 @@ private:
     uint32_t owned_ = 0;
     uint32_t vis_[ROWS] = {};
     uint32_t row_[ROWS] = {};
+    uint32_t filled_[ROWS] = {};  // pairs of a running list that hold merged (score, index) pairs
     uint32_t listOf_[2] = {0, 1};
     uint32_t spare_ = 2;
 };
