@@ -81,6 +81,17 @@ __aicore__ inline void MergeSorted(const LocalTensor<float>& dst, const LocalTen
     PipeBarrier<PIPE_V>();
 }
 
+// dst = merge of count (2..4) sorted runs, sum(lens) pairs; on equal scores earlier runs come first.
+__aicore__ inline void MergeRuns(const LocalTensor<float>& dst, const LocalTensor<float> runs[4], const uint16_t lens[4],
+                                 uint32_t count)
+{
+    const uint16_t validBit = count == 2 ? 0b0011 : count == 3 ? 0b0111 : 0b1111;
+    const uint16_t used[4] = {lens[0], lens[1], count > 2 ? lens[2] : uint16_t(0), count > 3 ? lens[3] : uint16_t(0)};
+    MrgSortSrcList<float> src(runs[0], runs[1], runs[count > 2 ? 2 : 0], runs[count > 3 ? 3 : 0]);
+    MrgSort(dst, src, MrgSort4Info(used, false, validBit, 1));
+    PipeBarrier<PIPE_V>();
+}
+
 // The first `valid` indices of a sorted list, then -1 up to alignedCount (a multiple of 32).
 // Scratch: values, alignedCount floats. Result in index (alignedCount int32).
 __aicore__ inline void ExtractTopk(const LocalTensor<int32_t>& index, const LocalTensor<float>& values,
