@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dsaops import cases, ops
 from dsaops.errors import ConstraintError
@@ -54,6 +56,27 @@ def test_poisoned_output_is_fully_written(run_op):
     assert np.all(out[1, 0] == -1)  # causal: row 0 of batch 1 sees key j <= 1 - 2 + 0, i.e. none
     assert out[1, 1, 0, 0] == 0 and np.all(out[1, 1, 0, 1:] == -1)  # row 1 sees key 0 only
     assert np.all(out[0, 3, 0] >= 0)  # the last row of batch 0 sees all 64 keys: 16 valid indices
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_shapes_match_golden(run_op, data):
+    # any layout pair, mode, length mix, k and block size: the top-k rule and the work counters hold
+    layout_query = data.draw(st.sampled_from(["BSND", "TND"]))
+    params = {
+        "B": data.draw(st.integers(1, 4)),
+        "S1": data.draw(st.integers(1, 6)),
+        "S2": data.draw(st.integers(1, 500)),
+        "layout_query": layout_query,
+        "layout_key": data.draw(st.sampled_from([layout_query, "PA_BSND"])),
+        "sparse_mode": data.draw(st.sampled_from([0, 3])),
+        "sparse_count": data.draw(st.integers(1, 600)),
+        "variable_lengths": data.draw(st.booleans()),
+        "dtype": data.draw(st.sampled_from(["bf16", "fp16"])),
+    }
+    if params["layout_key"] == "PA_BSND":
+        params["block_size"] = data.draw(st.sampled_from([16, 48, 128, 1024]))
+    run_params(run_op, "lightning_indexer", params, soc=data.draw(st.sampled_from(SOCS)))
 
 
 def test_ops_function_reports_argument_errors_like_the_golden():

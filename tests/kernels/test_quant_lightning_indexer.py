@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dsaops import cases, ops
 from dsaops.errors import ConstraintError
 from dsaops.validate import bundled_op
 
 from .harness import check_ops_function_errors, smoke_cases
-from .indexer_checks import SOCS, run_smoke_case
+from .indexer_checks import SOCS, run_params, run_smoke_case
 
 OP = bundled_op("quant_lightning_indexer")
 
@@ -44,6 +46,26 @@ def test_key_scales_change_the_ranking(run_op):
     scales[0, fourth, 0] = np.float16(scales[0, fourth, 0] * 8)
     boosted = run_op(OP.name, **{**inputs, "key_dequant_scale": scales})
     assert boosted[0, 0, 0, 0] == fourth
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_shapes_match_golden(run_op, data):
+    # any layout pair, mode, length mix, k and block size: the top-k rule and the work counters hold
+    layout_query = data.draw(st.sampled_from(["BSND", "TND"]))
+    params = {
+        "B": data.draw(st.integers(1, 4)),
+        "S1": data.draw(st.integers(1, 6)),
+        "S2": data.draw(st.integers(1, 500)),
+        "layout_query": layout_query,
+        "layout_key": data.draw(st.sampled_from([layout_query, "PA_BSND"])),
+        "sparse_mode": data.draw(st.sampled_from([0, 3])),
+        "sparse_count": data.draw(st.integers(1, 600)),
+        "variable_lengths": data.draw(st.booleans()),
+    }
+    if params["layout_key"] == "PA_BSND":
+        params["block_size"] = data.draw(st.sampled_from([16, 48, 128, 1024]))
+    run_params(run_op, "quant_lightning_indexer", params, soc=data.draw(st.sampled_from(SOCS)))
 
 
 def test_ops_function_reports_argument_errors_like_the_golden():
