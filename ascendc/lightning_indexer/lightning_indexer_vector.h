@@ -68,7 +68,6 @@ public:
             keyScaleGm_.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(gm.keyScale));
         }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.sparseIndices));
-        workspace_ = gm.workspace;
         GM_ADDR coreWs = gm.workspace + uint64_t(core) * p.coreWorkspaceBytes;
         scoreGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(coreWs),
                                  IndexerPlan::SCORE_SLOTS * p.scoreSlotBytes / sizeof(float));
@@ -387,7 +386,6 @@ private:
     IndexerParams p_;
     const KeyRows* keys_ = nullptr;
     uint32_t core_ = 0, sub_ = 0;
-    GM_ADDR workspace_ = nullptr;
     GlobalTensor<WeightT> weightsGm_;   // [rows, 64]
     GlobalTensor<half> queryScaleGm_;   // int8: [rows, 64]
     GlobalTensor<half> keyScaleGm_;     // int8: [key rows]
