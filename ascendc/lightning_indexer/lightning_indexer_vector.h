@@ -180,11 +180,16 @@ public:
         if constexpr (P::QUANT) {
             if (owned_ > 0) LoadKeyScale(run);
         }
+        uint32_t cols[ROWS] = {};
+        // Both rows' slot reads are issued before either is computed (the queue holds 2 buffers).
+        for (uint32_t j = 0; j < owned_; ++j) {
+            cols[j] = vis_[j] > run.keyStart ? Min(TILE, vis_[j] - run.keyStart) : 0u;
+            if (cols[j] > 0) LoadScores(run.slot, row_[j]);
+        }
         for (uint32_t j = 0; j < owned_; ++j) {
             LocalTensor<float> dst = block_[j * BLOCK + seg * TILE];
-            const uint32_t cols = vis_[j] > run.keyStart ? Min(TILE, vis_[j] - run.keyStart) : 0u;
-            if (cols > 0) HeadSum(dst, run.slot, row_[j], j);
-            FillRange(dst, cols, TILE, -INFINITY_F);  // keys the row cannot see (and a short tile's tail)
+            if (cols[j] > 0) HeadSum(dst, j);
+            FillRange(dst, cols[j], TILE, -INFINITY_F);  // keys the row cannot see (and a short tile's tail)
             PipeBarrier<PIPE_V>();
         }
         if (seg == IndexerPlan::SORT_TILES - 1 || run.lastOfPart) FlushBlock(run, seg + 1);
@@ -286,15 +291,20 @@ private:
         WaitFlag<HardEvent::MTE3_V>(EVENT_ID1);
     }
 
-    // dst[0, TILE) = sum_h w[h] * score[h, :] for local row g of the slot (owned row j); with Mat-Duce the
-    // cube did the sum and the slot holds the row's TILE scores.
-    __aicore__ inline void HeadSum(const LocalTensor<float>& dst, uint32_t slot, uint32_t g, uint32_t j)
+    // Row g of score slot `slot` (64 x TILE fp32, or TILE fp32 with Mat-Duce) GM -> inQue.
+    __aicore__ inline void LoadScores(uint32_t slot, uint32_t g)
     {
         const uint64_t slotElems = p_.scoreSlotBytes / sizeof(float);
         constexpr uint32_t rowElems = IN_BYTES / sizeof(float);
         LocalTensor<float> in = inQue_.template AllocTensor<float>();
         DataCopy(in, scoreGm_[slot * slotElems + uint64_t(g) * rowElems], rowElems);
         inQue_.EnQue(in);
+    }
+
+    // dst[0, TILE) = sum_h w[h] * score[h, :] of the next queued row (owned row j); with Mat-Duce the cube
+    // did the sum and only the key dequant scale is applied.
+    __aicore__ inline void HeadSum(const LocalTensor<float>& dst, uint32_t j)
+    {
         LocalTensor<float> work = inQue_.template DeQue<float>();
         if constexpr (MATDUCE) {
             Mul(dst, work, keyScale_, int32_t(TILE));
