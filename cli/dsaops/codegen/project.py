@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import resources
 from ..errors import Location, OpdefError, OpdefIssue, UsageError
 from ..opdef import OpDef
 from .engine import Engine
@@ -34,6 +35,10 @@ class ProjectView:
     socs: tuple[str, ...]
     ops: tuple[OpView, ...]
 
+    @property
+    def kernel_ops(self) -> tuple[OpView, ...]:
+        return tuple(op for op in self.ops if op.kernel is not None)
+
 
 @dataclass(frozen=True)
 class RenderedFile:
@@ -49,17 +54,31 @@ def _templates(root: Path, sub: str) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
 
 
-def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VENDOR) -> list[RenderedFile]:
+def has_kernel(op: OpDef, kernels: Path) -> bool:
+    """The op's hand-written kernel folder (``<kernels>/<kernel.dir>``) exists and holds C++ sources."""
+    folder = Path(kernels) / op.kernel.dir
+    return folder.is_dir() and any(p.suffix in (".h", ".cpp") for p in folder.rglob("*"))
+
+
+def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VENDOR,
+                   kernels: Path | None = None) -> list[RenderedFile]:
+    """Render every file of the project in memory.
+
+    ``kernels`` is the folder of hand-written kernels (default: the bundled ``ascendc/``); an op whose
+    kernel folder exists there also gets its kernel entry, variants, tiling problem and check, CANN
+    tiling adapter and twin glue. A template that renders to whitespace only writes no file.
+    """
     check_vendor(vendor)
     templates = Path(templates)
     if not templates.is_dir():
         raise UsageError(f"templates folder {str(templates)!r} {'is not a folder' if templates.exists() else 'does not exist'}")
     engine = Engine(templates)
+    kernels = Path(kernels) if kernels is not None else resources.kernels_dir()
     views = []
     problems = []
     for op in ops:
         try:
-            views.append(op_view(op))
+            views.append(op_view(op, has_kernel(op, kernels)))
         except ValueError as exc:  # the opdef passed the loader but cannot be generated
             problems.append(OpdefIssue(Location(op.location.file, op.location.line), str(exc),
                                        "the generated InferShape/InferDataType needs this to be decidable"))
@@ -78,6 +97,8 @@ def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VEND
             text = engine.render(rel_tpl, context)
         else:
             text = tpl.read_text(encoding="utf-8")
+        if not text.strip():
+            return  # the template does not apply (e.g. kernel files of an op without a kernel)
         files.append(RenderedFile(out_rel, stamp(text, f"templates/{rel_tpl}", out_rel), f"templates/{rel_tpl}",
                                   out_rel.endswith(".sh"), op))
 
