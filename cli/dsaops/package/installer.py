@@ -307,19 +307,26 @@ def install(package: Path, install_path: str | os.PathLike | None = None, *, for
             env: dict | None = None, checkpoint: Checkpoint | None = None, lock_timeout: float = 600.0,
             atomic_exchange: bool = True) -> InstallResult:
     cp = checkpoint or (lambda stage: None)
+    package = Path(package)
     run, members, manifest = verify_package(package)
     target = resolve_target(install_path, env)
     vendor = run.vendor
     vendors = target.vendors
     root = vendors / vendor
     _, manifest_bytes = _package_manifest(run, members)
-    if not force and _installed_intact(root, manifest_bytes, manifest) \
-            and _read_record(root).get("target") == target.kind:
+    def unchanged() -> bool:
+        return not force and _installed_intact(root, manifest_bytes, manifest) \
+            and _read_record(root).get("target") == target.kind
+
+    leftovers = vendors.is_dir() and any(p.name.startswith((LOCK_NAME, f".{vendor}.")) for p in vendors.iterdir())
+    if not leftovers and unchanged():
         return InstallResult(root, target.kind, "unchanged", manifest)
     vendors.mkdir(parents=True, exist_ok=True)
     with OppLock(vendors, lock_timeout):
         cp("locked")
         recover(vendors, vendor)
+        if unchanged():
+            return InstallResult(root, target.kind, "unchanged", manifest)
         stage = vendors / f".{vendor}.staging.{os.getpid()}"
         stage.mkdir()
         for m, data in sorted(members, key=lambda md: md[0].name):
@@ -398,12 +405,13 @@ def uninstall(vendor: str, install_path: str | os.PathLike | None = None, *, env
             raise PackageError(f"{root} was not installed by dsaops (no {MANIFEST_IN_PACKAGE}); "
                                f"use its own scripts/uninstall.sh")
         record = _read_record(root)
-        gone = vendors / f".{vendor}.removing.{os.getpid()}"
-        os.rename(root, gone)
-        cp("moved-aside")
+        # config.ini first: a run killed after it leaves an installed vendor that the next run removes
         if record.get("target") == "default":
             set_priority(vendors, vendor, add=False, config_existed=record.get("config_ini_existed") != "no")
         cp("configured")
+        gone = vendors / f".{vendor}.removing.{os.getpid()}"
+        os.rename(root, gone)
+        cp("moved-aside")
         shutil.rmtree(gone, ignore_errors=True)
     return root
 

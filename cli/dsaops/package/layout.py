@@ -33,7 +33,7 @@ VENDOR_DIRS = (
 
 OWN_DIR = "dsaops"  # dsaops's files inside the vendor folder
 MANIFEST_IN_PACKAGE = f"{OWN_DIR}/manifest.json"
-INSTALL_RECORD = f"{OWN_DIR}/install.json"  # written at install time: what config.ini looked like before
+INSTALL_RECORD = f"{OWN_DIR}/install.info"  # written at install time: what config.ini looked like before
 KNOWN_ARCHES = ("x86_64", "aarch64")
 
 

@@ -154,11 +154,12 @@ do_uninstall() {
         return 0
     fi
     read_record "$VENDORS/$VENDOR"
-    gone="$VENDORS/.$VENDOR.removing.$$"
-    mv "$VENDORS/$VENDOR" "$gone" || fail "cannot move $VENDORS/$VENDOR aside"
+    # config.ini first: a run killed after it leaves an installed vendor that the next run removes
     if [ "$RECORD_TARGET" = default ]; then
         set_priority remove
     fi
+    gone="$VENDORS/.$VENDOR.removing.$$"
+    mv "$VENDORS/$VENDOR" "$gone" || fail "cannot move $VENDORS/$VENDOR aside"
     rm -rf "$gone"
     release_lock
     say "uninstalled $VENDOR from $VENDORS"
