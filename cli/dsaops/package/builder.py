@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -285,7 +286,7 @@ def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Pa
             say(f"{p.op.name}: twin build done in {r.seconds:.1f}s ({'compiled' if changed else 'up to date'})")
             entries.append(Entry(f"{OWN_DIR}/twin/lib/{lib.name}", lib.read_bytes(), executable=True))
     else:
-        entries += _cann_build(plan, out / "op_project", say)
+        entries += _cann_build(plan, out / "op_project", kernels_dir, say)
         results = [OpResult(p.op.name, p.op.op_type, p.socs) for p in plan.ops]
 
     # the sources a CANN build compiles ride along in both backends
@@ -366,7 +367,7 @@ def _version_info(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cann_build(plan: Plan, project: Path, say: Callable[[str], None]) -> list[Entry]:
+def _cann_build(plan: Plan, project: Path, kernels_dir: Path, say: Callable[[str], None]) -> list[Entry]:
     """Build with CANN's own machinery (build.sh: cmake preset 'default', binary and package targets),
     install into a staging prefix and take its packages/vendors/<vendor>/ tree."""
     assert plan.cann is not None
@@ -374,8 +375,16 @@ def _cann_build(plan: Plan, project: Path, say: Callable[[str], None]) -> list[E
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "cann_build.log"
     stage = plan.out / "cann_stage"
+    shutil.rmtree(stage, ignore_errors=True)  # only this build's tree goes into the package
+    from .doctor import cmake_exe
+
+    cmake = cmake_exe()
+    if cmake is None:
+        raise BuildError("cmake not found: pip install cmake")
     env = {**os.environ, "ASCEND_CANN_PACKAGE_PATH": str(plan.cann.path), "ASCEND_HOME_PATH": str(plan.cann.path),
-           "DSAOPS_INSTALL_PREFIX": str(stage.resolve()), "DSAOPS_JOBS": str(plan.jobs or os.cpu_count() or 1)}
+           "DSAOPS_INSTALL_PREFIX": str(stage.resolve()), "DSAOPS_JOBS": str(plan.jobs or os.cpu_count() or 1),
+           "DSAOPS_KERNELS_DIR": str(kernels_dir.resolve()),
+           "PATH": str(Path(cmake).parent) + os.pathsep + os.environ.get("PATH", "")}
     say(f"cann     build.sh in {project} (log {log_path})")
     with open(log_path, "w") as log:
         r = subprocess.run(["bash", "build.sh", "--install"], cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
