@@ -37,6 +37,7 @@ def sources(tmp_path_factory):
     kernels = root / "ascendc"
     (kernels / "lightning_indexer").mkdir(parents=True)
     (kernels / "lightning_indexer" / "lightning_indexer_kernel.h").write_text("// kernel under test\n")
+    (kernels / "lightning_indexer" / "lightning_indexer_tiling.cpp").write_text("// tiling under test\n")
     (kernels / "common").mkdir()
     (kernels / "common" / "arch.h").write_text("// shared\n")
     templates = root / "templates"
@@ -105,6 +106,7 @@ def test_cann_project_uses_cann_machinery_for_built_ops_only(cann_build):
     assert package.startswith("dsaops TYPE RUN CONFIG ENABLE_SOURCE_PACKAGE True ENABLE_BINARY_PACKAGE True")
     [codegen] = by_name["npu_op_code_gen"]
     assert "op_host/lightning_indexer_def.cpp" in codegen and "op_host/lightning_indexer_infershape.cpp" in codegen
+    assert "op_host/lightning_indexer_tiling.cpp" in codegen and "/lightning_indexer/lightning_indexer_tiling.cpp" in codegen
     assert "sparse" not in codegen and "-D_GLIBCXX_USE_CXX11_ABI=0" in codegen
     libs = sorted(args.split()[1] for args in by_name["npu_op_library"])
     assert libs == ["ACLNN", "GRAPH", "TILING"]

@@ -187,6 +187,18 @@ def _source_revision(root: Path) -> str:
     return "unknown"
 
 
+def _source_root() -> Path:
+    """Where the revision and SOURCE_DATE_EPOCH come from: the git checkout we run in (CI builds in
+    its checkout), else the checkout dsaops itself is in."""
+    try:
+        r = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
+        if r.returncode == 0 and r.stdout.strip():
+            return Path(r.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return Path(__file__).resolve().parents[3]
+
+
 def _write_if_changed(path: Path, data: bytes, mode: int = 0o644) -> bool:
     if path.is_file() and path.read_bytes() == data:
         return False
@@ -198,28 +210,35 @@ def _write_if_changed(path: Path, data: bytes, mode: int = 0o644) -> bool:
     return True
 
 
-def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, progress: Progress) -> tuple[Path, bool]:
+def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path) -> tuple[Path, bool]:
+    """Build (or find up to date) the op's CPU-twin library; True when this run compiled something."""
     try:
         from ..runner import build_op_library
     except ImportError:
         raise NotAvailable("the twin backend needs dsaops.runner.build_op_library (issue #9), "
                            "which is not in this checkout yet") from None
-    build_root = plan.out / "twin"
     log_dir = plan.out / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{op.name}.twin.log"
-    before = {p: p.stat().st_mtime_ns for p in build_root.rglob("*.so")} if build_root.is_dir() else {}
+    lines: list[str] = []
     with open(log_path, "w") as log:
+        def record(line: str) -> None:
+            lines.append(line)
+            log.write(line + "\n")
+
         try:
-            lib = build_op_library(op, build_root=build_root, kernels_dir=kernels_dir, jobs=plan.jobs, log=log)
+            lib = build_op_library(op, build_root=plan.out / "twin", kernels_dir=kernels_dir, jobs=plan.jobs,
+                                   log=record, templates_dir=templates_dir)
+        except NotAvailable:
+            raise
         except DsaopsError as exc:
+            log.write(str(exc) + "\n")
             log.flush()
             raise BuildError(_compile_failure(op.name, str(exc), log_path)) from None
         except (OSError, subprocess.SubprocessError) as exc:
             raise BuildError(_compile_failure(op.name, str(exc), log_path)) from None
-    lib = Path(lib)
-    changed = before.get(lib) != lib.stat().st_mtime_ns
-    return lib, changed
+    compiled = any(("Building CXX object" in ln or "Linking CXX" in ln) for ln in lines)
+    return Path(lib), compiled
 
 
 _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:cpp|cc|h|hpp)):(?P<line>\d+)(?::\d+)?: (?:fatal )?error", re.M)
@@ -234,6 +253,7 @@ def _compile_failure(op: str, message: str, log_path: Path) -> str:
     m = _DIAG.search(text)
     where = f"{m.group('file')}:{m.group('line')}" if m else "(no compiler diagnostic found)"
     first = message.strip().splitlines()[0] if message.strip() else "build failed"
+    first = first[len(op) + 2:] if first.startswith(f"{op}: ") else first
     return f"{op}: compile failed at {where}: {first}\n    log: {log_path}"
 
 
@@ -267,7 +287,7 @@ def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Pa
     out = plan.out
     out.mkdir(parents=True, exist_ok=True)
     ops = [p.op for p in plan.ops]
-    files = render_project(ops, templates_dir, vendor=plan.vendor)
+    files = render_project(ops, templates_dir, vendor=plan.vendor, kernels=kernels_dir)
     actions = write_project(files, out / "op_project")
     counts: dict[str, int] = {}
     for a in actions:
@@ -280,7 +300,7 @@ def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Pa
         for p in plan.ops:
             say(f"{p.op.name}: twin build ({','.join(p.socs)}) ...")
             t = time.monotonic()
-            lib, changed = _twin_library(p.op, plan, kernels_dir, progress)
+            lib, changed = _twin_library(p.op, plan, kernels_dir, templates_dir)
             r = OpResult(p.op.name, p.op.op_type, p.socs, time.monotonic() - t, lib, changed)
             results.append(r)
             say(f"{p.op.name}: twin build done in {r.seconds:.1f}s ({'compiled' if changed else 'up to date'})")
@@ -299,7 +319,7 @@ def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Pa
         entries.append(Entry("version.info", _version_info(plan).encode()))
     entries.append(Entry("scripts/uninstall.sh", uninstall_script(plan.vendor).encode(), executable=True))
 
-    root = source_root or kernels_dir.parent
+    root = source_root or _source_root()
     ops_meta = [{"name": r.name, "op_type": r.op_type, "socs": list(r.socs),
                  "overrides_cann_builtin": r.op_type in CANN_BUILTIN_OP_TYPES,
                  "twin_library": f"{OWN_DIR}/twin/lib/{r.library.name}" if r.library else None}
