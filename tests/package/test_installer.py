@@ -271,3 +271,17 @@ def test_concurrent_installs_are_serialised(pkg_v1, pkg_v2, tmp_path):
         install(pkg, str(ref), env=NO_ENV)
         refs.append(_vendor_tree(ref))
     assert tree in refs
+
+
+def test_lock_held_by_a_live_install_times_out_and_an_abandoned_one_is_broken(pkg_v1, tmp_path):
+    opp = tmp_path / "opp"
+    lock = opp / "vendors" / ".dsaops.lock"
+    lock.mkdir(parents=True)
+    (lock / "pid").write_text(f"{os.getpid()}\n")  # alive: this test process
+    with pytest.raises(PackageError, match=r"another install holds .*\.dsaops\.lock \(pid \d+\)"):
+        install(pkg_v1, str(opp), env=NO_ENV, lock_timeout=0.3)
+    assert not (opp / "vendors" / "dsaops").exists()
+    (lock / "pid").unlink()  # killed between mkdir and writing its pid, a minute ago
+    os.utime(lock, (os.path.getatime(lock) - 60, os.path.getmtime(lock) - 60))
+    assert install(pkg_v1, str(opp), env=NO_ENV, lock_timeout=5).action == "installed"
+    assert not lock.exists()

@@ -176,7 +176,12 @@ class OppLock:
                 owner = int((self.path / "pid").read_text().strip() or "0")
             except (OSError, ValueError):
                 owner = 0
-            if owner and not _alive(owner):
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except OSError:
+                continue  # released meanwhile
+            # a dead owner, or none written after 30 s (killed between mkdir and writing its pid)
+            if (owner and not _alive(owner)) or (not owner and age > 30):
                 stale = self.path.with_name(f"{LOCK_NAME}.stale.{os.getpid()}")
                 try:
                     os.rename(self.path, stale)
