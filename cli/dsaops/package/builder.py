@@ -227,7 +227,7 @@ def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path)
             log.write(line + "\n")
 
         try:
-            lib = build_op_library(op, build_root=plan.out / "twin", kernels_dir=kernels_dir, jobs=plan.jobs,
+            lib = build_op_library(op, build_root=(plan.out / "twin").resolve(), kernels_dir=kernels_dir, jobs=plan.jobs,
                                    log=record, templates_dir=templates_dir)
         except NotAvailable:
             raise
@@ -241,7 +241,8 @@ def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path)
     return Path(lib), compiled
 
 
-_DIAG = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:cpp|cc|h|hpp)):(?P<line>\d+)(?::\d+)?: (?:fatal )?error", re.M)
+_DIAG = re.compile(r"^(?:(?P<file>[^\s:][^:]*\.(?:cpp|cc|h|hpp)):(?P<line>\d+)(?::\d+)?: (?:fatal )?error"
+                   r"|CMake Error at (?P<cfile>[^:]+):(?P<cline>\d+))", re.M)
 
 
 def _compile_failure(op: str, message: str, log_path: Path) -> str:
@@ -251,7 +252,12 @@ def _compile_failure(op: str, message: str, log_path: Path) -> str:
     except OSError:
         pass
     m = _DIAG.search(text)
-    where = f"{m.group('file')}:{m.group('line')}" if m else "(no compiler diagnostic found)"
+    if m and m.group("file"):
+        where = f"{m.group('file')}:{m.group('line')}"
+    elif m:
+        where = f"{m.group('cfile')}:{m.group('cline')} (CMake)"
+    else:
+        where = "(no compiler diagnostic found)"
     first = message.strip().splitlines()[0] if message.strip() else "build failed"
     first = first[len(op) + 2:] if first.startswith(f"{op}: ") else first
     return f"{op}: compile failed at {where}: {first}\n    log: {log_path}"
