@@ -185,9 +185,20 @@ class OppLock:
                 stale = self.path.with_name(f"{LOCK_NAME}.stale.{os.getpid()}")
                 try:
                     os.rename(self.path, stale)
-                    shutil.rmtree(stale, ignore_errors=True)
                 except OSError:
-                    pass
+                    continue
+                try:
+                    now = int((stale / "pid").read_text().strip() or "0")
+                except (OSError, ValueError):
+                    now = 0
+                if now != owner and now and _alive(now):
+                    # another breaker took the lock between our look and our rename: give it back
+                    try:
+                        os.rename(stale, self.path)
+                        continue
+                    except OSError:
+                        pass
+                shutil.rmtree(stale, ignore_errors=True)
                 continue
             if time.monotonic() > deadline:
                 raise PackageError(f"another install holds {self.path} (pid {owner or 'unknown'}); "
