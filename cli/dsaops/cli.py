@@ -333,7 +333,8 @@ def install(obj: Context, package, install_path, force, out):
     click.echo(f"{'op':<{width}}  {'op_type':<24} {'socs':<24} backend")
     for o in ops:
         click.echo(f"{o['name']:<{width}}  {o['op_type']:<24} {','.join(o['socs']):<24} {result.manifest['backend']}")
-    click.echo(f"{len(result.manifest.get('files', {}))} file(s) verified against the manifest")
+    click.echo(f"{len(result.manifest.get('files', {}))} file(s) and {len(result.manifest.get('links', {}))} link(s) "
+               "verified against the manifest")
 
 
 @main.command()

@@ -20,7 +20,7 @@ def test_install_newest_from_build_output_then_uninstall(tmp_path):
     assert lines[0] == f"installed: dsaops_dsaops_1.0.0_linux-{host_arch()}.run -> {opp}/vendors/dsaops"
     assert lines[1] == f"before running: source {opp}/vendors/dsaops/bin/set_env.bash"
     assert lines[3].split() == ["demo", "Demo", "ascend910b", "twin"]
-    assert lines[-1] == "6 file(s) verified against the manifest"
+    assert lines[-1] == "7 file(s) and 1 link(s) verified against the manifest"
     r = dsaops("install", "--install-path", str(opp), cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("unchanged: ")
     r = dsaops("doctor", "--install-path", str(opp), cwd=tmp_path)

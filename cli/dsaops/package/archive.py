@@ -26,6 +26,7 @@ class Entry:
     path: str  # posix, relative, no '..'
     data: bytes
     executable: bool = False
+    link: str | None = None  # a symlink to this relative target in the same tree (CANN's liboptiling.so)
 
     @property
     def sha256(self) -> str:
@@ -71,6 +72,10 @@ def tar_gz(entries: list[Entry], prefix: str, mtime: int, extra_dirs: tuple[str,
     seen: set[str] = set()
     for e in entries:
         _check_path(e.path)
+        if e.link is not None:
+            target = PurePosixPath(e.link)
+            if target.is_absolute() or ".." in target.parts:
+                raise BuildError(f"package entry {e.path!r}: a link must point inside its folder, got {e.link!r}")
         if e.path in seen:
             raise BuildError(f"package entry {e.path!r} is listed twice")
         seen.add(e.path)
@@ -86,6 +91,11 @@ def tar_gz(entries: list[Entry], prefix: str, mtime: int, extra_dirs: tuple[str,
             if entry is None:
                 info.type = tarfile.DIRTYPE
                 info.mode = 0o755
+                tar.addfile(info)
+            elif entry.link is not None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = entry.link
+                info.mode = 0o777
                 tar.addfile(info)
             else:
                 info.size = len(entry.data)

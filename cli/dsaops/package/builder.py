@@ -274,13 +274,6 @@ def _kernel_sources(op: OpDef, kernels_dir: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def _ops_info(plan: Plan) -> dict:
-    return {
-        p.op.op_type: {"op": p.op.name, "socs": list(p.socs), "variants": [v.id for v in p.op.variants]}
-        for p in plan.ops
-    }
-
-
 def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Path | None = None,
           progress: Progress = lambda line: None) -> BuildResult:
     from ..codegen.project import render_project, write_project
@@ -356,7 +349,8 @@ def write_package(entries: list[Entry], *, out: Path, vendor: str, version: str,
         "source_date_epoch": epoch,
         "socs": socs,
         "ops": ops,
-        "files": {e.path: e.sha256 for e in sorted(entries, key=lambda e: e.path)},
+        "files": {e.path: e.sha256 for e in sorted(entries, key=lambda e: e.path) if e.link is None},
+        "links": {e.path: e.link for e in sorted(entries, key=lambda e: e.path) if e.link is not None},
     }
     manifest_bytes = (json.dumps(manifest, indent=2) + "\n").encode()
     payload = tar_gz([*entries, Entry(MANIFEST_IN_PACKAGE, manifest_bytes)], vendor, epoch, VENDOR_DIRS)
@@ -420,5 +414,14 @@ def _cann_build(plan: Plan, project: Path, kernels_dir: Path, say: Callable[[str
     tree = stage / "packages" / "vendors" / plan.vendor
     if not tree.is_dir():
         raise BuildError(f"CANN build produced no {tree}; log: {log_path}")
-    return [Entry(p.relative_to(tree).as_posix(), p.read_bytes(), os.access(p, os.X_OK))
-            for p in sorted(tree.rglob("*")) if p.is_file() and not p.is_symlink()]
+    own = {"scripts/uninstall.sh", "bin/set_env.bash"}  # ours follow dsaops's install protocol
+    entries = []
+    for p in sorted(tree.rglob("*")):
+        rel = p.relative_to(tree).as_posix()
+        if rel in own:
+            continue
+        if p.is_symlink():
+            entries.append(Entry(rel, b"", link=os.readlink(p)))
+        elif p.is_file():
+            entries.append(Entry(rel, p.read_bytes(), os.access(p, os.X_OK)))
+    return entries

@@ -132,13 +132,16 @@ def verify_package(path: Path) -> tuple[RunFile, list, dict]:
         raise PackageError(f"{path}: refused: the package is for {run.arch}, this machine is {arch}")
     members = _members(run)
     manifest, _ = _package_manifest(run, members)
-    listed = {f"{run.vendor}/{rel}" for rel in manifest.get("files", {})}
-    present = {m.name for m, data in members if data is not None} - {f"{run.vendor}/{MANIFEST_IN_PACKAGE}"}
+    listed = {f"{run.vendor}/{rel}" for rel in [*manifest.get("files", {}), *manifest.get("links", {})]}
+    present = {m.name for m, data in members if data is not None or m.issym()} \
+        - {f"{run.vendor}/{MANIFEST_IN_PACKAGE}"}
     if listed != present:
         diff = sorted(listed ^ present)[:5]
         raise PackageError(f"{path}: the package manifest does not match its files (e.g. {', '.join(diff)})")
     for m, data in members:
         rel = m.name[len(run.vendor) + 1:]
+        if m.issym() and manifest.get("links", {}).get(rel) != m.linkname:
+            raise PackageError(f"{path}: the package is corrupt: link {rel} does not match its manifest")
         if data is not None and rel in manifest["files"]:
             if hashlib.sha256(data).hexdigest() != manifest["files"][rel]:
                 raise PackageError(f"{path}: the package is corrupt: {rel} does not match its manifest sha256")
@@ -304,6 +307,9 @@ def _installed_intact(root: Path, manifest_bytes: bytes, manifest: dict) -> bool
             return False
         for rel, digest in manifest["files"].items():
             if hashlib.sha256((root / rel).read_bytes()).hexdigest() != digest:
+                return False
+        for rel, target in manifest.get("links", {}).items():
+            if os.readlink(root / rel) != target:
                 return False
     except OSError:
         return False

@@ -42,9 +42,13 @@ verify_payload() {
     done)
     [ -z "$bad" ] || fail "the package has members outside $VENDOR/: $bad"
     links=$(payload | gzip -dc | tar -tvf - | while read -r mode rest; do
-        case "$mode" in l*|h*) printf '%s\n' "$rest" ;; esac
+        case "$mode" in
+            h*) printf '%s\n' "$rest" ;;
+            l*) target="${rest##* -> }"
+                case "$target" in /*|..|../*|*/..|*/../*) printf '%s\n' "$rest" ;; esac ;;
+        esac
     done)
-    [ -z "$links" ] || fail "the package has links: $links"
+    [ -z "$links" ] || fail "the package has links leaving $VENDOR/: $links"
 }
 
 check_arch() {
