@@ -47,3 +47,15 @@ def test_install_errors_have_exit_codes_and_no_traceback(tmp_path):
     r = dsaops("install", str(pkg), "--install-path", "rel", cwd=tmp_path)
     assert r.returncode == 10 and "expected an absolute path, got 'rel'" in r.stderr
     assert not (tmp_path / "opp").exists() and not (tmp_path / "rel").exists()
+
+
+def test_doctor_reports_a_cann_toolkit_and_what_build_would_do(tmp_path):
+    from .conftest import STANDIN
+
+    r = dsaops("doctor", cwd=tmp_path, env={"ASCEND_HOME_PATH": str(STANDIN), "ASCEND_OPP_PATH": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert f"ok  CANN           8.5.0 at {STANDIN} ($ASCEND_HOME_PATH)" in r.stdout
+    assert "build:     backend auto = cann (CANN 8.5.0)" in r.stdout
+    assert f"install:   into {tmp_path}/vendors/<vendor> (config.ini load_priority)" in r.stdout
+    r = dsaops("doctor", cwd=tmp_path)
+    assert "--  CANN           none" in r.stdout and "install:   needs a target" in r.stdout
