@@ -13,13 +13,15 @@ import subprocess
 import sys
 import tarfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from dsaops.errors import PackageError
 from dsaops.package.archive import tar_gz, Entry
-from dsaops.package.installer import install, installed, uninstall
+from dsaops.package.installer import install, installed, set_priority, uninstall
 from dsaops.package.layout import VENDOR_DIRS, host_arch
+from dsaops.package import runfile
 from dsaops.package.runfile import make_run
 
 from .conftest import run_sh, snapshot
@@ -289,3 +291,41 @@ def test_lock_held_by_a_live_install_times_out_and_an_abandoned_one_is_broken(pk
     os.utime(lock, (os.path.getatime(lock) - 60, os.path.getmtime(lock) - 60))
     assert install(pkg_v1, str(opp), env=NO_ENV, lock_timeout=5).action == "installed"
     assert not lock.exists()
+
+
+COMMON_SH = Path(runfile.__file__).with_name("sh") / "common.sh"
+
+
+@pytest.mark.parametrize("before", [None, "", "load_priority=a,b\n", "x=1\nload_priority=dsaops,a\n# end\n",
+                                    "load_priority=\n", "load_priority=a,dsaops,b\nother=2\n", "# only a comment\n"])
+@pytest.mark.parametrize("add, existed", [(True, True), (False, True), (False, False)])
+def test_config_ini_edits_are_the_same_in_sh_and_python(tmp_path, before, add, existed):
+    results = []
+    for tool in ("sh", "python"):
+        vendors = tmp_path / tool / "vendors"
+        vendors.mkdir(parents=True)
+        if before is not None:
+            (vendors / "config.ini").write_text(before)
+        if tool == "python":
+            set_priority(vendors, "dsaops", add=add, config_existed=existed)
+        else:
+            script = (f'VENDOR=dsaops; VENDORS="{vendors}"; RECORD_CONFIG_EXISTED={"yes" if existed else "no"}; '
+                      f'. "{COMMON_SH}"; set_priority {"add" if add else "remove"}')
+            r = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+        cfg = vendors / "config.ini"
+        results.append(cfg.read_text() if cfg.exists() else None)
+        assert sorted(p.name for p in vendors.iterdir()) == (["config.ini"] if cfg.exists() else [])
+    assert results[0] == results[1]
+    if add:
+        assert sum(ln.startswith("load_priority=dsaops") for ln in results[0].splitlines()) == 1
+    elif results[0] is not None:
+        assert "dsaops" not in results[0]
+
+
+def test_uninstall_refuses_a_vendor_dsaops_did_not_install(tmp_path):
+    foreign = tmp_path / "opp" / "vendors" / "customize"
+    (foreign / "op_api").mkdir(parents=True)
+    with pytest.raises(PackageError, match="was not installed by dsaops"):
+        uninstall("customize", str(tmp_path / "opp"), env=NO_ENV)
+    assert (foreign / "op_api").is_dir()
