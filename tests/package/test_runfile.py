@@ -147,3 +147,32 @@ def test_sh_recovers_an_install_killed_between_the_two_renames(pkg_v1, pkg_v2, t
     assert "restored the previous install" in r.stdout
     assert sorted(p.name for p in vendors.iterdir()) == ["dsaops"]
     assert (vendors / "dsaops" / "version.info").read_text() == "dsaops_version=v2\n"
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.08, 0.15, 0.3])
+def test_sh_install_killed_at_any_moment_is_old_or_new_or_recoverable(pkg_v1, pkg_v2, tmp_path, delay):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    opp = tmp_path / "opp"
+    assert run_sh(pkg_v1, f"--install-path={opp}").returncode == 0
+    root = opp / "vendors" / "dsaops"
+    old = (root / "version.info").read_text()
+    proc = subprocess.Popen(["sh", str(pkg_v2), f"--install-path={opp}", "--quiet"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the installer and its tar/gzip, as kill -9 of a session would
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    if root.exists():
+        assert (root / "version.info").read_text() in (old, "dsaops_version=v2\n")
+    else:
+        assert list((opp / "vendors").glob(".dsaops.old.*"))  # between the two renames: the old tree is kept
+    r = run_sh(pkg_v2, f"--install-path={opp}", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (root / "version.info").read_text() == "dsaops_version=v2\n"
+    assert sorted(p.name for p in (opp / "vendors").iterdir()) == ["dsaops"]

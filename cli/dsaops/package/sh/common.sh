@@ -18,7 +18,8 @@ take_lock() {
     waited=0
     while ! mkdir "$LOCK" 2>/dev/null; do
         owner=$(cat "$LOCK/pid" 2>/dev/null)
-        if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+        # a dead owner, or none written after 30 s (killed between mkdir and writing its pid)
+        if { [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; } || { [ -z "$owner" ] && [ "$waited" -ge 30 ]; }; then
             # the owner died (kill -9): break its lock; only one breaker wins the rename
             mv "$LOCK" "$LOCK.stale.$$" 2>/dev/null && rm -rf "$LOCK.stale.$$"
             continue
