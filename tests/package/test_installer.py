@@ -329,3 +329,16 @@ def test_uninstall_refuses_a_vendor_dsaops_did_not_install(tmp_path):
     with pytest.raises(PackageError, match="was not installed by dsaops"):
         uninstall("customize", str(tmp_path / "opp"), env=NO_ENV)
     assert (foreign / "op_api").is_dir()
+
+
+def test_default_install_killed_before_config_ini_is_completed_by_the_next_run(pkg_v1, pkg_v2, tmp_path):
+    opp = tmp_path / "opp"
+    (opp / "vendors").mkdir(parents=True)
+    (opp / "vendors" / "config.ini").write_text("load_priority=other\n")
+    script = KILLER.replace('install(pkg, opp, env={}', 'install(pkg, None, env={"ASCEND_OPP_PATH": opp}')
+    r = subprocess.run([sys.executable, "-c", script, "cleaned", "install", str(pkg_v2), str(opp), "1"])
+    assert r.returncode == -9
+    assert (opp / "vendors" / "config.ini").read_text() == "load_priority=other\n"  # killed before the edit
+    assert install(pkg_v2, env={"ASCEND_OPP_PATH": str(opp)}).action == "upgraded"  # not "unchanged"
+    assert (opp / "vendors" / "config.ini").read_text() == "load_priority=dsaops,other\n"
+    assert sorted(p.name for p in (opp / "vendors").iterdir()) == ["config.ini", "dsaops"]

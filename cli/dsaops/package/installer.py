@@ -336,9 +336,11 @@ def install(package: Path, install_path: str | os.PathLike | None = None, *, for
     vendors = target.vendors
     root = vendors / vendor
     _, manifest_bytes = _package_manifest(run, members)
+
     def unchanged() -> bool:
         return not force and _installed_intact(root, manifest_bytes, manifest) \
-            and _read_record(root).get("target") == target.kind
+            and _read_record(root).get("target") == target.kind \
+            and (target.kind == "custom" or _priority(vendors)[:1] == [vendor])
 
     leftovers = vendors.is_dir() and any(p.name.startswith((LOCK_NAME, f".{vendor}.")) for p in vendors.iterdir())
     if not leftovers and unchanged():
@@ -351,39 +353,11 @@ def install(package: Path, install_path: str | os.PathLike | None = None, *, for
             return InstallResult(root, target.kind, "unchanged", manifest)
         stage = vendors / f".{vendor}.staging.{os.getpid()}"
         stage.mkdir()
-        for m, data in sorted(members, key=lambda md: md[0].name):
-            dest = stage / m.name
-            if m.isdir():
-                dest.mkdir(parents=True, exist_ok=True)
-                os.chmod(dest, 0o755)
-            elif m.issym():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.symlink(m.linkname, dest)
-            elif m.islnk():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.link(stage / m.linkname, dest)
-            else:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(data)
-                os.chmod(dest, 0o755 if m.mode & 0o111 else 0o644)
-        cp("extracted")
-        new = stage / vendor
-        for rel, digest in manifest["files"].items():
-            if hashlib.sha256((new / rel).read_bytes()).hexdigest() != digest:
-                raise PackageError(f"{package}: {rel} changed during extraction (disk error?)")
-        old_record = _read_record(root) if root.is_dir() else None
-        record_path = new / INSTALL_RECORD
-        if old_record is not None and (root / INSTALL_RECORD).is_file() and old_record["target"] == target.kind:
-            shutil.copyfile(root / INSTALL_RECORD, record_path)
-        else:
-            existed = "yes" if (vendors / "config.ini").is_file() else "no"
-            record_path.write_text(f"target={target.kind}\nconfig_ini_existed={existed}\n")
-        os.chmod(record_path, 0o644)
-        (new / "bin").mkdir(exist_ok=True)
-        set_env = new / "bin" / "set_env.bash"
-        set_env.write_text(set_env_text(root, target.kind))
-        os.chmod(set_env, 0o755)
-        cp("staged")
+        try:
+            new = _stage(package, stage, members, manifest, root, vendors, target, cp)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
         action = "upgraded" if root.exists() else "installed"
         if root.exists():
             if atomic_exchange and _exchange(new, root):
@@ -405,6 +379,52 @@ def install(package: Path, install_path: str | os.PathLike | None = None, *, for
             set_priority(vendors, vendor, add=True)
         cp("configured")
     return InstallResult(root, target.kind, action, manifest)
+
+
+def _priority(vendors: Path) -> list[str]:
+    cfg = vendors / "config.ini"
+    lines = cfg.read_text().splitlines() if cfg.is_file() else []
+    current = next((ln[len("load_priority="):] for ln in lines if ln.startswith("load_priority=")), "")
+    return [v for v in current.split(",") if v]
+
+
+def _stage(package: Path, stage: Path, members, manifest: dict, root: Path, vendors: Path, target: Target,
+           cp: Checkpoint) -> Path:
+    """Extract into ``stage``, check every file, add the install record and set_env.bash."""
+    for m, data in sorted(members, key=lambda md: md[0].name):
+        dest = stage / m.name
+        if m.isdir():
+            dest.mkdir(parents=True, exist_ok=True)
+            os.chmod(dest, 0o755)
+        elif m.issym():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(m.linkname, dest)
+        elif m.islnk():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.link(stage / m.linkname, dest)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            os.chmod(dest, 0o755 if m.mode & 0o111 else 0o644)
+    cp("extracted")
+    new = stage / root.name
+    for rel, digest in manifest["files"].items():
+        if hashlib.sha256((new / rel).read_bytes()).hexdigest() != digest:
+            raise PackageError(f"{package}: {rel} changed during extraction (disk error?)")
+    old_record = _read_record(root) if root.is_dir() else None
+    record_path = new / INSTALL_RECORD
+    if old_record is not None and (root / INSTALL_RECORD).is_file() and old_record["target"] == target.kind:
+        shutil.copyfile(root / INSTALL_RECORD, record_path)
+    else:
+        existed = "yes" if (vendors / "config.ini").is_file() else "no"
+        record_path.write_text(f"target={target.kind}\nconfig_ini_existed={existed}\n")
+    os.chmod(record_path, 0o644)
+    (new / "bin").mkdir(exist_ok=True)
+    set_env = new / "bin" / "set_env.bash"
+    set_env.write_text(set_env_text(root, target.kind))
+    os.chmod(set_env, 0o755)
+    cp("staged")
+    return new
 
 
 def uninstall(vendor: str, install_path: str | os.PathLike | None = None, *, env: dict | None = None,
