@@ -97,14 +97,15 @@ def test_build_from_another_folder_is_byte_identical(twin_build, tmp_path):
 def test_compile_failure_names_op_file_and_log(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(FIXTURES, src)
-    tiling = src / "kernels" / "fixture_axpy" / "fixture_axpy_tiling.cpp"
-    lines = tiling.read_text().splitlines()
-    lines.insert(len(lines) - 1, "int broken = ;")
-    tiling.write_text("\n".join(lines) + "\n")
+    kernel = src / "kernels" / "fixture_axpy" / "fixture_axpy_kernel.h"
+    lines = kernel.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("#include")) + 1  # 1-based line of the bad one
+    lines.insert(at - 1, '#include "no_such_header_for_this_test.h"')  # a fatal error stops g++ at once
+    kernel.write_text("\n".join(lines) + "\n")
     r = build_fixture(src, tmp_path / "out", tmp_path)
     assert r.returncode == 9, r.stdout + r.stderr
     log = tmp_path / "out" / "logs" / "fixture_axpy.twin.log"
-    assert f"fixture_axpy: compile failed at " in r.stderr
-    assert f"fixture_axpy_tiling.cpp:{len(lines) - 1}" in r.stderr
-    assert f"log: {log}" in r.stderr and "error" in log.read_text()
+    assert "fixture_axpy: compile failed at " in r.stderr
+    assert f"fixture_axpy/fixture_axpy_kernel.h:{at}" in r.stderr
+    assert f"log: {log}" in r.stderr and "no_such_header_for_this_test.h" in log.read_text()
     assert "Traceback" not in r.stderr
