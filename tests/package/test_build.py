@@ -169,5 +169,8 @@ def test_plan_refusals():
 
 def test_gen_refuses_a_vendor_name_that_breaks_shell_or_json(tmp_path):
     r = dsaops("gen", "--vendor", 'x";rm -rf /', "--out", "p", cwd=tmp_path)
-    assert r.returncode == 2 and "--vendor: expected lower-case letters" in r.stderr
+    assert r.returncode == 2 and "--vendor" in r.stderr and "x\";rm -rf /" in r.stderr
     assert not (tmp_path / "p").exists()
+    # accepted by gen's general check, refused for packages: upper case lands in config.ini and shell words
+    r = dsaops("gen", "--vendor", "MyVendor", "--out", "p", cwd=tmp_path)
+    assert r.returncode == 2 and "--vendor: expected lower-case letters" in r.stderr

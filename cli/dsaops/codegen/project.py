@@ -6,6 +6,7 @@ error leaves the output folder untouched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +18,15 @@ from .views import OpView, op_view
 from .writer import Action, FileWriter, stamp
 
 DEFAULT_VENDOR = "dsaops"
+#: A vendor names a folder (opp/vendors/<vendor>), a CMake project and JSON/C++ strings.
+VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 
 
 def check_vendor(vendor: str) -> str:
-    """One rule for every command (gen, build, install): a vendor names the opp/vendors/<vendor> folder, the
-    CMake project, a config.ini entry, JSON and shell words (``dsaops.package.layout.validate_vendor``)."""
-    from ..package.layout import validate_vendor
-
-    return validate_vendor(vendor)
+    if not isinstance(vendor, str) or not re.match(VENDOR_PATTERN, vendor):
+        raise UsageError(f"--vendor must be a letter followed by letters, digits or '_' (at most 64), got {vendor!r}; "
+                         "it names the opp/vendors/<vendor> folder and the CMake project")
+    return vendor
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VEND
     templates = Path(templates)
     if not templates.is_dir():
         raise UsageError(f"templates folder {str(templates)!r} {'is not a folder' if templates.exists() else 'does not exist'}")
+    from ..package.layout import validate_vendor
+
+    validate_vendor(vendor)  # stricter for packages: it also lands in config.ini, JSON and shell words
     engine = Engine(templates)
     kernels = Path(kernels) if kernels is not None else resources.kernels_dir()
     views = []
