@@ -263,14 +263,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def _reserved(name: str, summary: str, capability: str):
-    @main.command(name, help=f"{summary} (not available yet).",
-                  context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-    def command():
-        raise NotAvailable(f"'dsaops {name}' is not available yet: {capability} is being built")
-    return command
-
-
 @main.command()
 @click.option("--ops", "patterns", metavar="GLOB", help="Comma-separated op name globs (default: all with a kernel).")
 @click.option("--soc", "socs", metavar="SOC[,SOC]", envvar="DSAOPS_SOC",
