@@ -25,7 +25,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO
 
 from . import resources
 from .codegen.engine import Engine
@@ -102,11 +102,11 @@ def library_dir(op: OpDef, build_root: Path, kernels: Path) -> Path:
 
 
 def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = None, jobs: int | None = None,
-                     log: Callable[[str], None] | None = None, templates_dir: Path | None = None) -> Path:
+                     log: Callable[[str], None] | TextIO | None = None, templates_dir: Path | None = None) -> Path:
     """Compile ``op``'s entry + kernel + tiling + twin glue into one shared library; return its path.
 
     Cached under ``build_root``: a second call rebuilds only what changed (nothing when nothing did).
-    ``log`` receives progress lines (cmake / ninja output). Raises ``NotAvailable`` when the op has
+    ``log`` receives progress lines (cmake / ninja output): a callable taking one line, or a text file. Raises ``NotAvailable`` when the op has
     no kernel in ``kernels_dir`` (default: the bundled ``ascendc/``) and ``BuildError`` when it does
     not compile (the message holds the compiler output).
     """
@@ -121,7 +121,12 @@ def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = 
             raise NotAvailable(f"{op.name}: the kernel folder {kernel_dir} has no {need}")
     root = library_dir(op, Path(build_root), kernels)
     root.mkdir(parents=True, exist_ok=True)
-    say = log or (lambda _line: None)
+    if log is None:
+        say = lambda _line: None  # noqa: E731
+    elif hasattr(log, "write"):
+        say = lambda line: log.write(line + "\n")  # noqa: E731
+    else:
+        say = log
     with open(root / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         gen = root / "gen"

@@ -4,6 +4,7 @@ ctypes -> dsaops.ops.run on the twin -> numpy. A deliberately wrong kernel of th
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -123,6 +124,9 @@ def test_library_is_cached_and_rebuilt_when_the_kernel_changes(fixtures, fixture
     lines = []
     assert build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels, log=lines.append) == lib
     assert lib.stat().st_mtime_ns == built and any("no work to do" in line for line in lines)
+    text_log = io.StringIO()  # dsaops build passes an open text file
+    build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels, log=text_log)
+    assert "no work to do" in text_log.getvalue()
     x, y, bias = axpy_inputs(4, 32, np.float32, seed=3)
     args = dict(opdefs=fixtures.opdefs, kernels=kernels, build_root=build_root)
     np.testing.assert_array_equal(dsaops_ops.run("fixture_axpy", x, y, bias=bias, **args),

@@ -1,0 +1,86 @@
+"""Helpers of the kernel tests (see conftest.py).
+
+* ``stub_kernels(folder, ops)``: a kernels folder whose kernels do nothing and whose tiling refuses
+  every problem, to exercise the generated code (entry, glue, check) without the hand-written kernels.
+* ``smoke_cases(op)``: the op's smoke catalog as pytest params (ids ``<op>/<case>``).
+* ``run_case_on_twin(op, case, soc, build_root)``: generate the case's inputs (dsaops.cases, the same
+  seed as ``dsaops golden``), run the kernel through dsaops.ops, run the golden, compare with the op's
+  rule (dsaops.compare); returns a ``CaseOutcome``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dsaops import cases as case_inputs
+from dsaops import golden
+from dsaops import ops as dsaops_ops
+from dsaops.golden_export import case_seed
+from dsaops.opdef import OpDef
+
+
+def stub_kernels(folder: Path, ops: list[OpDef]) -> Path:
+    for op in ops:
+        d = folder / op.kernel.dir
+        d.mkdir(parents=True, exist_ok=True)
+        params = ", ".join(f"GM_ADDR {t.name}" for t in op.inputs + op.outputs)
+        (d / f"{op.name}_kernel.h").write_text(
+            "#pragma once\n// Test stub: does nothing.\ntemplate <class V>\n"
+            f"__aicore__ inline void {op.op_type}Run({params}, GM_ADDR userWorkspace, const {op.tiling.struct}& tiling)"
+            "\n{\n}\n")
+        (d / f"{op.name}_tiling.cpp").write_text(
+            f'// Test stub: refuses every problem.\n#include "{op.name}_tiling_problem.h"\n'
+            f"int {op.op_type}ComputeTiling(const {op.op_type}TilingProblem&, const DsaopsPlatform&, "
+            f"{op.tiling.struct}*, DsaopsTilingResult* r)\n{{\n"
+            f'    std::snprintf(r->error, sizeof r->error, "{op.name}: stub tiling");\n    return 1;\n}}\n')
+    return folder
+
+
+def smoke_cases(op: OpDef):
+    return [pytest.param(c, id=c.ident) for c in op.cases.get("smoke", ())]
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    ident: str
+    results: dict  # output name -> dsaops.compare.CompareResult
+    report: dsaops_ops.RunReport
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results.values())
+
+    def summary(self) -> str:
+        return "; ".join(f"{name}: {r}" for name, r in self.results.items())
+
+
+def _scores_fn(op: OpDef):
+    module = __import__(f"dsaops.golden.{op.golden}", fromlist=["_"])
+    return getattr(module, f"{op.golden}_scores", None)
+
+
+def compare_outputs(op: OpDef, actual, inputs: dict) -> dict:
+    """The op's comparison rule on each output (top-k rule with golden scores for index outputs)."""
+    from dsaops import compare
+
+    want = getattr(golden, op.golden)(**inputs)
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    want = want if isinstance(want, tuple) else (want,)
+    results = {}
+    for t, a, g in zip(op.outputs, actual, want):
+        if t.name == "sparse_indices":
+            results[t.name] = compare.compare_topk(a, g, _scores_fn(op)(**inputs))
+        elif a.dtype.kind in "iu":
+            results[t.name] = compare.compare_exact(a, g)
+        else:
+            results[t.name] = compare.compare_float(a, g)
+    return results
+
+
+def run_case_on_twin(op: OpDef, case, *, soc: str, build_root: Path, kernels: Path | None = None) -> CaseOutcome:
+    inputs = case_inputs.generate(op.name, case.params, case_seed(case))
+    actual = dsaops_ops.call(op, dict(inputs), soc=soc, kernels=kernels, build_root=build_root)
+    return CaseOutcome(case.ident, compare_outputs(op, actual, inputs), dsaops_ops.last_report())

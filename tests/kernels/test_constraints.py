@@ -1,0 +1,149 @@
+"""Every constraint of seeds 000 (quant_lightning_indexer) and 002 (lightning_indexer) violated once:
+the error from Python (dsaops.validate.bind, used by the goldens and dsaops.ops) and from the
+generated C++ tiling check (<OpType>CheckProblem, reached through the generated twin glue) are the
+same text. Constraints that read tensor data are Python-only: the C++ check must accept those calls.
+
+The generated check does not depend on the hand-written kernel, so the twin library here is built
+with a stub kernel (tests/kernels/harness.py: stub_kernels) and runs only the check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsaops import ops as dsaops_ops
+from dsaops.errors import ConstraintError
+from dsaops.validate import bind, bundled_op
+from harness import stub_kernels
+
+import ml_dtypes
+
+BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
+def base(op: str, layout_query="BSND", layout_key="BSND", b=1, s1=2, s2=40, n1=64, n2=1, d=128, block=16, blocks=3,
+         max_blocks=3):
+    """Valid arguments (zeros) of a small call of ``op`` in the given layouts."""
+    quant = op == "quant_lightning_indexer"
+    qt, ft = (np.int8, np.float16) if quant else (BF16, BF16)
+    q_lead = (b, s1) if layout_query == "BSND" else (b * s1,)
+    k_lead = {"BSND": (b, s2), "TND": (b * s2,), "PA_BSND": (blocks, block)}[layout_key]
+    args = {"query": np.zeros(q_lead + (n1, d), qt), "key": np.zeros(k_lead + (n2, d), qt),
+            "weights": np.zeros(q_lead + (n1,), ft), "layout_query": layout_query, "layout_key": layout_key,
+            "sparse_count": 16, "sparse_mode": 3}
+    if quant:
+        args["query_dequant_scale"] = np.ones(q_lead + (n1,), np.float16)
+        args["key_dequant_scale"] = np.ones(k_lead + (n2,), np.float16)
+    if layout_query == "TND":
+        args["actual_seq_lengths_query"] = np.arange(1, b + 1, dtype=np.int32) * s1
+    if layout_key == "TND":
+        args["actual_seq_lengths_key"] = np.arange(1, b + 1, dtype=np.int32) * s2
+    if layout_key == "PA_BSND":
+        args["actual_seq_lengths_key"] = np.full(b, min(s2, max_blocks * block), np.int32)
+        args["block_table"] = np.arange(b * max_blocks, dtype=np.int32).reshape(b, max_blocks) % blocks
+    return args
+
+
+def without(args: dict, name: str) -> dict:
+    return {k: v for k, v in args.items() if k != name}
+
+
+def tensor_free(op: str):
+    """(id, args, fragment of the message) for each constraint the generated check enforces."""
+    return [
+        ("N1", base(op, n1=32), "query N1 must be 64, got 32 (shape [1, 2, 32, 128])"),
+        ("N2", base(op, n2=2), "key N2 must be 1, got 2 (shape [1, 40, 2, 128])"),
+        ("D", base(op, d=64), "query D must be 128, got 64 (shape [1, 2, 64, 64])"),
+        ("layouts", base(op, layout_key="TND"), "layout_key must equal layout_query unless it is PA_BSND, "
+                                                "got layout_key='TND', layout_query='BSND'"),
+        ("block_size", base(op, layout_key="PA_BSND", block=24), "key block_size must be a multiple of 16 and at "
+                                                                 "most 1024 when layout_key == 'PA_BSND', got "
+                                                                 "block_size=24 (shape [3, 24, 1, 128])"),
+        ("block_size_max", base(op, layout_key="PA_BSND", block=1040, blocks=1, max_blocks=1),
+         "got block_size=1040 (shape [1, 1040, 1, 128])"),
+        ("block_table_needed", without(base(op, layout_key="PA_BSND"), "block_table"),
+         "block_table is required when layout_key == 'PA_BSND', got None"),
+        ("block_table_refused", {**base(op), "block_table": np.zeros((1, 2), np.int32)},
+         "block_table must be None when layout_key != 'PA_BSND', got a tensor of shape [1, 2]"),
+        ("tnd_query_lengths", without(base(op, layout_query="TND", layout_key="TND"), "actual_seq_lengths_query"),
+         "actual_seq_lengths_query is required when layout_query == 'TND', got None"),
+        ("key_lengths", without(base(op, layout_key="PA_BSND"), "actual_seq_lengths_key"),
+         "actual_seq_lengths_key is required when layout_key == 'PA_BSND' or layout_key == 'TND', got None"),
+        ("sparse_count", {**base(op), "sparse_count": 0}, "sparse_count must be in [1, 2048], got 0"),
+        ("sparse_count_max", {**base(op), "sparse_count": 2049}, "sparse_count must be in [1, 2048], got 2049"),
+        ("sparse_mode", {**base(op), "sparse_mode": 1}, "sparse_mode must be one of [0, 3], got 1"),
+        ("layout_query", {**base(op), "layout_query": "BNSD"},
+         "layout_query must be one of ['BSND', 'TND'], got 'BNSD'"),
+        ("layout_key", {**base(op), "layout_key": "PA_TND"},
+         "layout_key must be one of ['PA_BSND', 'BSND', 'TND'], got 'PA_TND'"),
+    ] + ([("query_quant_mode", {**base(op), "query_quant_mode": 1}, "query_quant_mode must be one of [0], got 1"),
+          ("key_quant_mode", {**base(op), "key_quant_mode": 2}, "key_quant_mode must be one of [0], got 2")]
+         if op == "quant_lightning_indexer" else [])
+
+
+def tensor_data(op: str):
+    """(id, args, fragment) for constraints that read tensor values: Python only."""
+    tnd = base(op, layout_query="TND", layout_key="TND", b=2, s1=1, s2=20)
+    cases = [
+        ("tnd_query_prefix", {**base(op, layout_query="TND", layout_key="TND"),
+                              "actual_seq_lengths_query": np.array([1], np.int32)},
+         "actual_seq_lengths_query must be non-negative, non-decreasing prefix sums ending at T"),
+        ("bsnd_query_lengths", {**base(op), "actual_seq_lengths_query": np.array([3], np.int32)},
+         "actual_seq_lengths_query must be in [0, S1]"),
+        ("bsnd_key_lengths", {**base(op), "actual_seq_lengths_key": np.array([41], np.int32)},
+         "actual_seq_lengths_key must be in [0, S2]"),
+        ("tnd_key_prefix", {**tnd, "actual_seq_lengths_key": np.array([40, 30], np.int32)},
+         "actual_seq_lengths_key must be non-negative, non-decreasing prefix sums ending at T2"),
+        ("pa_key_lengths", {**base(op, layout_key="PA_BSND"), "actual_seq_lengths_key": np.array([49], np.int32)},
+         "actual_seq_lengths_key must be in [0, max_blocks * block_size]"),
+    ]
+    if op == "quant_lightning_indexer":
+        q = base(op)
+        cases += [("query_scale", {**q, "query_dequant_scale": -q["query_dequant_scale"]},
+                   "query_dequant_scale values must be >= 0"),
+                  ("key_scale", {**q, "key_dequant_scale": -q["key_dequant_scale"]},
+                   "key_dequant_scale values must be >= 0")]
+    return cases
+
+
+OPS = ("lightning_indexer", "quant_lightning_indexer")
+
+
+def _ids(cases):
+    return [c[0] for c in cases]
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    return stub_kernels(tmp_path_factory.mktemp("stub_kernels"), [bundled_op(n) for n in OPS])
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_valid_base_calls_pass_both_checks(op, stubs, build_root):
+    for layouts in (("BSND", "BSND"), ("TND", "TND"), ("BSND", "PA_BSND"), ("TND", "PA_BSND")):
+        args = base(op, *layouts)
+        bind(op, args)
+        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root)
+
+
+@pytest.mark.parametrize("op,case", [(op, c) for op in OPS for c in tensor_free(op)],
+                         ids=[f"{op}-{c[0]}" for op in OPS for c in tensor_free(op)])
+def test_constraint_violated_same_error_from_python_and_generated_check(op, case, stubs, build_root):
+    _, args, fragment = case
+    with pytest.raises(ConstraintError) as py:
+        bind(op, args)
+    with pytest.raises(ConstraintError) as cpp:
+        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True)
+    assert str(py.value) == f"{op}: {fragment}" or (fragment in str(py.value) and str(py.value).startswith(op))
+    assert str(cpp.value) == str(py.value)
+
+
+@pytest.mark.parametrize("op,case", [(op, c) for op in OPS for c in tensor_data(op)],
+                         ids=[f"{op}-{c[0]}" for op in OPS for c in tensor_data(op)])
+def test_tensor_data_constraints_are_python_only(op, case, stubs, build_root):
+    _, args, fragment = case
+    with pytest.raises(ConstraintError, match="^" + op + ": " + fragment.replace("[", r"\[").replace("]", r"\]")
+                       .replace("*", r"\*")):
+        bind(op, args)
+    dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True)
