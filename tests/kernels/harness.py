@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from dsaops import cases as case_inputs
-from dsaops import golden
 from dsaops import ops as dsaops_ops
 from dsaops.golden_export import case_seed
 from dsaops.opdef import OpDef
@@ -57,27 +56,11 @@ class CaseOutcome:
         return "; ".join(f"{name}: {r}" for name, r in self.results.items())
 
 
-def _scores_fn(op: OpDef):
-    module = __import__(f"dsaops.golden.{op.golden}", fromlist=["_"])
-    return getattr(module, f"{op.golden}_scores", None)
-
-
 def compare_outputs(op: OpDef, actual, inputs: dict) -> dict:
-    """The op's comparison rule on each output (top-k rule with golden scores for index outputs)."""
-    from dsaops import compare
+    """The op's comparison rule on each output (see dsaops.bench.compare_outputs)."""
+    from dsaops.bench import compare_outputs as rule
 
-    want = getattr(golden, op.golden)(**inputs)
-    actual = actual if isinstance(actual, tuple) else (actual,)
-    want = want if isinstance(want, tuple) else (want,)
-    results = {}
-    for t, a, g in zip(op.outputs, actual, want):
-        if t.name == "sparse_indices":
-            results[t.name] = compare.compare_topk(a, g, _scores_fn(op)(**inputs))
-        elif a.dtype.kind in "iu":
-            results[t.name] = compare.compare_exact(a, g)
-        else:
-            results[t.name] = compare.compare_float(a, g)
-    return results
+    return rule(op, actual, inputs)
 
 
 def run_case_on_twin(op: OpDef, case, *, soc: str, build_root: Path, kernels: Path | None = None) -> CaseOutcome:
