@@ -79,13 +79,14 @@ def last_report() -> RunReport:
 _LIBRARIES: dict[tuple, OpLibrary] = {}
 
 
-def library(op: OpDef, *, kernels: Path | None = None, build_root: Path | None = None) -> OpLibrary:
+def library(op: OpDef, *, kernels: Path | None = None, build_root: Path | None = None,
+            cxx_flags: tuple[str, ...] | None = None) -> OpLibrary:
     """The op's loaded twin library (built on the first call of a process, then reused; cached on disk)."""
     kernels = (Path(kernels) if kernels is not None else resources.kernels_dir()).resolve()
     root = (Path(build_root) if build_root is not None else default_build_root()).resolve()
     key = (op.name, str(op.location.file), str(kernels), str(root))
     if key not in _LIBRARIES:
-        path = build_op_library(op, build_root=root, kernels_dir=kernels)
+        path = build_op_library(op, build_root=root, kernels_dir=kernels, cxx_flags=cxx_flags)
         _LIBRARIES[key] = load_op_library(op, path)
     return _LIBRARIES[key]
 
@@ -143,13 +144,13 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
 
 
 def check_tiling(op: OpDef, args: dict, *, kernels: Path | None = None, build_root: Path | None = None,
-                 soc: str = DEFAULT_SOC, skip_python: bool = False) -> None:
+                 soc: str = DEFAULT_SOC, skip_python: bool = False, cxx_flags: tuple[str, ...] | None = None) -> None:
     """Run only the generated C++ check (``<OpType>CheckProblem``) on a call's shapes and attrs.
 
     The problem is derived by ``bind`` unless ``skip_python``: then the dims come from the shapes
     alone, so a call the Python checks refuse still reaches the C++ check.
     """
-    lib = library(op, kernels=kernels, build_root=build_root)
+    lib = library(op, kernels=kernels, build_root=build_root, cxx_flags=cxx_flags)
     if skip_python:
         variant, dims, attrs, present = _unchecked_problem(op, args)
     else:

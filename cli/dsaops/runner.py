@@ -102,13 +102,14 @@ def library_dir(op: OpDef, build_root: Path, kernels: Path) -> Path:
 
 
 def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = None, jobs: int | None = None,
-                     log: Callable[[str], None] | TextIO | None = None, templates_dir: Path | None = None) -> Path:
+                     log: Callable[[str], None] | TextIO | None = None, templates_dir: Path | None = None,
+                     cxx_flags: tuple[str, ...] | None = None) -> Path:
     """Compile ``op``'s entry + kernel + tiling + twin glue into one shared library; return its path.
 
     Cached under ``build_root``: a second call rebuilds only what changed (nothing when nothing did).
     ``log`` receives progress lines (cmake / ninja output): a callable taking one line, or a text file. Raises ``NotAvailable`` when the op has
     no kernel in ``kernels_dir`` (default: the bundled ``ascendc/``) and ``BuildError`` when it does
-    not compile (the message holds the compiler output).
+    not compile (the message holds the compiler output). ``cxx_flags`` replaces ``CXX_FLAGS``.
     """
     kernels = Path(kernels_dir).resolve() if kernels_dir is not None else resources.kernels_dir().resolve()
     templates = Path(templates_dir) if templates_dir is not None else resources.templates_dir()
@@ -133,7 +134,8 @@ def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = 
         write_project(render_project([op], templates, kernels=kernels), gen)
         cmake_text = Engine(templates).render("runner/CMakeLists.txt.j2", {
             "op": view, "gen": gen.as_posix(), "kernels": kernels.as_posix(), "kernel_dir": kernel_dir.as_posix(),
-            "twin_include": _twin_include(kernels).as_posix(), "cxx_flags": CXX_FLAGS,
+            "twin_include": _twin_include(kernels).as_posix(),
+            "cxx_flags": tuple(cxx_flags) if cxx_flags is not None else CXX_FLAGS,
         })
         _write_if_changed(root / "CMakeLists.txt", cmake_text)
         build = root / "build"

@@ -67,3 +67,24 @@ def run_case_on_twin(op: OpDef, case, *, soc: str, build_root: Path, kernels: Pa
     inputs = case_inputs.generate(op.name, case.params, case_seed(case))
     actual = dsaops_ops.call(op, dict(inputs), soc=soc, kernels=kernels, build_root=build_root)
     return CaseOutcome(case.ident, compare_outputs(op, actual, inputs), dsaops_ops.last_report())
+
+
+def check_ops_function_errors(op: OpDef) -> None:
+    """dsaops.ops.<op> raises the golden's ConstraintError (bind runs before any build) for a bad call."""
+    import numpy as np
+
+    from dsaops.errors import ConstraintError
+
+    inputs = case_inputs.generate(op.name, op.cases["smoke"][0].params, 0)
+    bad = dict(inputs, sparse_mode=2)
+    fn = getattr(dsaops_ops, op.name)
+    with pytest.raises(ConstraintError) as from_golden:
+        getattr(__import__("dsaops.golden", fromlist=["_"]), op.golden)(**bad)
+    with pytest.raises(ConstraintError) as from_ops:
+        fn(**bad)
+    assert str(from_ops.value) == str(from_golden.value)
+    assert f"{op.name}: sparse_mode must be one of [0, 3], got 2" in str(from_ops.value)
+    query = np.asarray(inputs["query"])
+    wrong_heads = dict(inputs, query=query[..., :32, :])
+    with pytest.raises(ConstraintError, match=f"^{op.name}: weights N1 must equal query N1 \\(32\\), got 64"):
+        fn(**wrong_heads)

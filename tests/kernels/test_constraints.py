@@ -20,6 +20,7 @@ from harness import stub_kernels
 import ml_dtypes
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
+STUB_FLAGS = ("-O0",)  # the stub kernels do nothing: compile fast
 
 
 def base(op: str, layout_query="BSND", layout_key="BSND", b=1, s1=2, s2=40, n1=64, n2=1, d=128, block=16, blocks=3,
@@ -124,7 +125,7 @@ def test_valid_base_calls_pass_both_checks(op, stubs, build_root):
     for layouts in (("BSND", "BSND"), ("TND", "TND"), ("BSND", "PA_BSND"), ("TND", "PA_BSND")):
         args = base(op, *layouts)
         bind(op, args)
-        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root)
+        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, cxx_flags=STUB_FLAGS)
 
 
 @pytest.mark.parametrize("op,case", [(op, c) for op in OPS for c in tensor_free(op)],
@@ -134,7 +135,8 @@ def test_constraint_violated_same_error_from_python_and_generated_check(op, case
     with pytest.raises(ConstraintError) as py:
         bind(op, args)
     with pytest.raises(ConstraintError) as cpp:
-        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True)
+        dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True,
+                                cxx_flags=STUB_FLAGS)
     assert str(py.value) == f"{op}: {fragment}" or (fragment in str(py.value) and str(py.value).startswith(op))
     assert str(cpp.value) == str(py.value)
 
@@ -146,4 +148,5 @@ def test_tensor_data_constraints_are_python_only(op, case, stubs, build_root):
     with pytest.raises(ConstraintError, match="^" + op + ": " + fragment.replace("[", r"\[").replace("]", r"\]")
                        .replace("*", r"\*")):
         bind(op, args)
-    dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True)
+    dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True,
+                            cxx_flags=STUB_FLAGS)
