@@ -15,7 +15,7 @@ import pytest
 from dsaops import ops as dsaops_ops
 from dsaops.errors import ConstraintError
 from dsaops.validate import bind, bundled_op
-from harness import stub_kernels
+from .harness import stub_kernels
 
 import ml_dtypes
 

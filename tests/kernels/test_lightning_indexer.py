@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dsaops.validate import bundled_op
-from harness import check_ops_function_errors, smoke_cases, run_case_on_twin
+from .harness import check_ops_function_errors, smoke_cases, run_case_on_twin
 
 OP = bundled_op("lightning_indexer")
 
