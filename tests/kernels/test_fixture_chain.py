@@ -15,7 +15,7 @@ import pytest
 from dsaops import ops as dsaops_ops
 from dsaops.errors import ConstraintError, NotAvailable
 from dsaops.opdef import load_opdefs
-from dsaops.runner import build_op_library
+from dsaops.runner import KernelRunError, build_op_library
 from dsaops.validate import bind
 
 
@@ -139,3 +139,20 @@ def test_library_is_cached_and_rebuilt_when_the_kernel_changes(fixtures, fixture
     out = dsaops_ops.run("fixture_axpy", x, y, bias=bias, **args)
     assert lib.stat().st_mtime_ns != built
     assert not np.array_equal(out, axpy_reference(x, y, bias, 1.0))
+
+
+def test_a_kernel_breaking_a_twin_rule_reports_file_and_line(fixtures, fixture_op, tmp_path, build_root):
+    kernels = tmp_path / "kernels"
+    shutil.copytree(fixtures.kernels, kernels)
+    header = kernels / "fixture_axpy" / "fixture_axpy_kernel.h"
+    text = header.read_text()
+    assert "for (uint32_t i = 0; i < rows; ++i) {" in text
+    header.write_text(text.replace("for (uint32_t i = 0; i < rows; ++i) {", "for (uint32_t i = 0; i <= rows; ++i) {"))
+    line = next(n for n, s in enumerate(header.read_text().splitlines(), 1) if "DataCopy(xl, xGm[" in s)
+    dsaops_ops.library(fixture_op, kernels=kernels, build_root=build_root, cxx_flags=("-O0",))
+    x, y, _ = axpy_inputs(4, 32, np.float32)
+    with pytest.raises(KernelRunError) as err:
+        dsaops_ops.call(fixture_op, {"x": x, "y": y}, kernels=kernels, build_root=build_root)
+    message = str(err.value)
+    assert message.startswith("fixture_axpy failed on the twin (ascend910_93): ")
+    assert f"fixture_axpy_kernel.h:{line}: DataCopy" in message and "outside" in message

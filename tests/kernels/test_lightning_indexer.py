@@ -21,3 +21,19 @@ def test_smoke_case_matches_golden(case, soc, build_root):
 
 def test_ops_function_reports_argument_errors_like_the_golden():
     check_ops_function_errors(OP)
+
+
+def test_bench_command_prints_a_row_per_case(build_root):
+    from click.testing import CliRunner
+
+    from dsaops.cli import main
+
+    res = CliRunner().invoke(main, ["bench", "--ops", "lightning_indexer", "--cases", "bsnd_causal_b2,tnd_edge_rows",
+                                    "--soc", "ascend910b", "--build-root", str(build_root)])
+    assert res.exit_code == 0, res.output
+    rows = [line for line in res.output.splitlines() if line.startswith("lightning_indexer/")]
+    assert [r.split()[0] for r in rows] == ["lightning_indexer/bsnd_causal_b2", "lightning_indexer/tnd_edge_rows"]
+    for r in rows:
+        cells = r.split()
+        assert cells[1] == "ascend910b" and cells[-1] == "pass"
+        assert all(cells[i].endswith("x") for i in (6, 9, 13))  # read/min, MACs/exact, modelled/floor
