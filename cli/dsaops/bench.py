@@ -222,6 +222,22 @@ def format_table(rows: list[BenchRow], markdown: bool = False) -> str:
     return "\n".join([fmt(HEADER)] + [fmt(r) for r in body])
 
 
+def format_pipes(row: BenchRow) -> str:
+    """Per-pipe times of the slowest AIC and the slowest AIV of a row (the model's per-core view)."""
+    if row.cost is None:
+        return f"{row.ident}: not run on the twin"
+    lines = [f"{row.ident}: modelled {_f(row.cost.modelled_s)} ({row.cost.bound}); all GM traffic "
+             f"{_big(row.cost.gm_bytes)}B over HBM {_f(row.cost.hbm_seconds)}"]
+    for is_aic, kind in ((True, "AIC"), (False, "AIV")):
+        cores = [c for c in row.cost.cores if c.is_aic == is_aic]
+        if not cores:
+            continue
+        c = max(cores, key=lambda c: c.seconds)
+        pipes = "  ".join(f"{p} {_f(t)}" for p, t in c.pipes.items() if t)
+        lines.append(f"  slowest {kind} (core {c.core} of {len(cores)}): {pipes or 'idle'}")
+    return "\n".join(lines)
+
+
 def compare_outputs(op: OpDef, actual, inputs: dict, want=None) -> dict:
     """The op's comparison rule on each output (``dsaops.compare``): the top-k rule with the golden's
     scores for index outputs, exact for other integer outputs, the float rule otherwise."""

@@ -203,8 +203,9 @@ verify = _reserved("verify", "Run every op's cases and compare with the golden r
 @click.option("--build-root", type=click.Path(file_okay=False, path_type=Path),
               help="Where the twin libraries are built (default: the user cache).")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--pipes", is_flag=True, help="Also print the per-pipe times of the slowest AIC and AIV of each case.")
 @click.pass_obj
-def bench_cmd(obj: Context, patterns, selection, soc, max_macs, build_root, markdown):
+def bench_cmd(obj: Context, patterns, selection, soc, max_macs, build_root, markdown, pipes):
     """Run kernels on the twin: work counters against the case's minimum, modelled time vs floor."""
     from . import bench, costmodel
 
@@ -223,6 +224,9 @@ def bench_cmd(obj: Context, patterns, selection, soc, max_macs, build_root, mark
         rows.append(bench.run_bench_case(op, case, soc=soc, kernels=obj.kernels_dir, build_root=build_root,
                                          max_macs=limit))
     click.echo(bench.format_table(rows, markdown=markdown))
+    if pipes:
+        for row in rows:
+            click.echo(bench.format_pipes(row))
 
 
 if __name__ == "__main__":  # pragma: no cover

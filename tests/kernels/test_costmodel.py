@@ -78,10 +78,14 @@ def test_bench_row_of_the_fixture(fixtures, build_root):
     assert "1.222x" in table[1]  # GM read / minimum = 33 / 27 rows
     md = bench.format_table([row], markdown=True).splitlines()
     assert md[0].startswith("| case | soc |") and md[2].startswith("| fixture_axpy/b13 |")
+    pipes = bench.format_pipes(row).splitlines()
+    assert pipes[0].startswith("fixture_axpy/b13: modelled ") and len(pipes) == 2  # AIV-only op: no AIC line
+    assert pipes[1].startswith("  slowest AIV (core ") and " of 7): MTE2 " in pipes[1] and " V " in pipes[1]
     # a case too big for the twin is modelled from its shapes only
     big = bench.bench_inputs(op, "fixture_axpy/big", inputs, kernels=fixtures.kernels, build_root=build_root,
                              max_macs=-1)
     assert big.twin_s is None and big.note.startswith("modelled from shapes only") and big.floor_s == row.floor_s
+    assert bench.format_pipes(big) == "fixture_axpy/big: not run on the twin"
 
 
 def test_indexer_work_counts_visible_keys():
