@@ -180,3 +180,43 @@ def test_generated_sources_list_the_tiling_sources(project):
     assert re.findall(r"op_host/(\w+)_tiling\.cpp", block) == list(KERNEL_OPS)
     kernels = cmake[cmake.index("set(DSAOPS_KERNEL_OPS"):]
     assert re.findall(r"^  (\w+)$", kernels[:kernels.index(")")], re.M) == list(KERNEL_OPS)
+
+
+def test_adapter_reads_inputs_after_an_optional_one_by_ir_index(tiny_text, opdef_dir, tmp_path):
+    from dsaops.opdef import load_opdef_file
+
+    text = tiny_text.replace("""  - name: lengths
+    doc: valid length per batch
+    optional: true
+    shape: [B]
+""", """  - name: lengths
+    doc: valid length per batch
+    optional: true
+    shape: [B]
+  - name: scale
+    doc: per-batch scale
+    shape: [B]
+""").replace("columns: [x, lengths, y]", "columns: [x, lengths, scale, y]").replace(
+        "fp16: [fp16, int32, fp16]", "fp16: [fp16, int32, fp16, fp16]").replace(
+        "bf16: [bf16, int32, bf16]", "bf16: [bf16, int32, bf16, bf16]").replace(
+        "signature: [x, '*', lengths,", "signature: [x, scale, '*', lengths,")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    op = load_opdef_file(opdef_dir / "tiny.yaml")
+    kernels = tmp_path / "k"
+    (kernels / "tiny").mkdir(parents=True)
+    (kernels / "tiny" / "tiny_kernel.h").write_text("#pragma once\n")
+    files = {f.path: f.content for f in render_project([op], resources.templates_dir(), kernels=kernels)}
+    adapter = files["op_host/tiny_tiling.cpp"]
+    assert "context->GetInputDesc(INPUT_X)" in adapter and "context->GetInputShape(INPUT_X)" in adapter
+    assert "context->GetOptionalInputDesc(INPUT_LENGTHS)" in adapter
+    assert "context->GetOptionalInputDesc(INPUT_SCALE)" in adapter
+    assert "context->GetOptionalInputShape(INPUT_SCALE)" in adapter
+    out = tmp_path / "p"
+    write_project(render_project([op], resources.templates_dir(), kernels=kernels), out)
+    run = gxx("-I", str(DECLS), "-I", str(out / "op_host"), "-I", str(out / "op_kernel"),
+              str(out / "op_host" / "tiny_tiling.cpp"))
+    assert run.returncode == 0, run.stderr
+    # the float attr alpha travels as a double; the checks of TINY's tensor-free constraints are generated
+    problem = files["op_host/tiny_tiling_problem.h"]
+    assert "    double alpha;" in problem and "// N <= 4096" in problem
+    assert "//   max_value(lengths) <= N" in problem

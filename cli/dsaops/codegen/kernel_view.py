@@ -82,6 +82,7 @@ class AdapterInput:
     const: str
     optional: bool
     rules: tuple[ShapeRule, ...]
+    by_ir: bool  # read with GetOptionalInput* (IR index): optional, or after an optional input
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,9 @@ def kernel_view(op: OpDef) -> KernelView:
         adapter_attrs.append(AdapterAttr(a.name, const, a.type, stmt))
 
     adapter_inputs = []
+    seen_optional = False
     for t in op.inputs:
+        seen_optional = seen_optional or t.optional
         rules = []
         for layout, shape in t.shapes.items():
             syms = "{" + ", ".join(_cstr(str(d)) for d in shape) + "}"
@@ -191,7 +194,7 @@ def kernel_view(op: OpDef) -> KernelView:
             else:
                 cond, where = None, ""
             rules.append(ShapeRule(cond, syms, shown, where))
-        adapter_inputs.append(AdapterInput(t.name, f"INPUT_{t.name.upper()}", t.optional, tuple(rules)))
+        adapter_inputs.append(AdapterInput(t.name, f"INPUT_{t.name.upper()}", t.optional, tuple(rules), seen_optional))
 
     derived = []
     for sym, e in op.derived_dims.items():
