@@ -150,3 +150,62 @@ def test_tensor_data_constraints_are_python_only(op, case, stubs, build_root):
         bind(op, args)
     dsaops_ops.check_tiling(bundled_op(op), args, kernels=stubs, build_root=build_root, skip_python=True,
                             cxx_flags=STUB_FLAGS)
+
+
+def _random_call(draw, op: str) -> dict:
+    """A call of ``op`` with consistent shapes, valid tensor data, and random dims / attrs / presence."""
+    from hypothesis import strategies as st
+
+    lq = draw(st.sampled_from(["BSND", "TND"]))
+    lk = draw(st.sampled_from(["BSND", "TND", "PA_BSND"]))
+    b, s1, s2 = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 40))
+    n1 = draw(st.sampled_from([64, 64, 32, 8]))
+    n2 = draw(st.sampled_from([1, 1, 2]))
+    d = draw(st.sampled_from([128, 128, 64]))
+    block = draw(st.sampled_from([16, 32, 24, 1024, 1040]))
+    args = base(op, lq, lk, b=b, s1=s1, s2=s2, n1=n1, n2=n2, d=d, block=block, blocks=2, max_blocks=2)
+    if lk == "PA_BSND":
+        args["actual_seq_lengths_key"] = np.zeros(b, np.int32)  # within max_blocks * block_size
+    for name in ("actual_seq_lengths_query", "actual_seq_lengths_key", "block_table"):
+        if draw(st.booleans()) and draw(st.booleans()):  # a quarter of the time: flip presence
+            if name in args:
+                del args[name]
+            elif name == "block_table":
+                args[name] = np.zeros((b, 2), np.int32)
+            elif name == "actual_seq_lengths_query":
+                args[name] = (np.arange(1, b + 1, dtype=np.int32) * s1) if lq == "TND" else np.zeros(b, np.int32)
+            else:
+                args[name] = np.zeros(b, np.int32) if lk != "TND" else np.arange(1, b + 1, dtype=np.int32) * s2
+    args["sparse_count"] = draw(st.sampled_from([1, 2048, 16, 0, 4096]))
+    args["sparse_mode"] = draw(st.sampled_from([0, 3, 3, 1]))
+    if draw(st.integers(0, 9)) == 0:
+        args["layout_query"] = "BNSD"
+    return args
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_generated_check_agrees_with_python_on_random_calls(op, stubs, build_root):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    opdef = bundled_op(op)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        args = _random_call(data.draw, op)
+        try:
+            bind(opdef, args)
+            py = None
+        except ConstraintError as err:
+            py = str(err)
+        try:
+            dsaops_ops.check_tiling(opdef, args, kernels=stubs, build_root=build_root, skip_python=True,
+                                    cxx_flags=STUB_FLAGS)
+            cpp = None
+        except ConstraintError as err:
+            cpp = str(err)
+        # DsaopsTilingResult::error holds 511 characters: several violations at once are cut there
+        assert cpp == (py[:511] if py is not None else None), args
+
+    check()
