@@ -99,7 +99,7 @@ def check(obj: Context):
               for op in ops.values() if op.golden is not None and op.golden not in GOLDENS]
     if issues:
         raise OpdefError(issues)
-    files = render_project(list(ops.values()), obj.templates_dir)
+    files = render_project(list(ops.values()), obj.templates_dir, kernels=obj.kernels_dir)
     click.echo(f"{len(ops)} op definition(s) valid; {len(files)} file(s) render")
 
 
@@ -116,7 +116,7 @@ def gen(obj: Context, patterns, out, check_only, vendor, quiet):
     from .codegen.project import render_project, write_project
 
     ops = obj.ops().select(patterns)
-    files = render_project(ops, obj.templates_dir, vendor=vendor)
+    files = render_project(ops, obj.templates_dir, vendor=vendor, kernels=obj.kernels_dir)
     actions = write_project(files, out, check=check_only)
     counts: dict[str, int] = {}
     for a in actions:
@@ -191,6 +191,42 @@ def _reserved(name: str, summary: str, capability: str):
 build = _reserved("build", "Build the installable .run package for a SoC", "packaging")
 install = _reserved("install", "Install a built .run package into a CANN opp folder", "installation")
 verify = _reserved("verify", "Run every op's cases and compare with the golden references", "verification")
+
+
+@main.command("bench")
+@click.option("--ops", "patterns", metavar="GLOB", help="Comma-separated op name globs (default: every op with a kernel).")
+@click.option("--cases", "selection", default="bench", show_default=True,
+              help="bench (the decode and prefill cases), smoke, full, or comma-separated case ids.")
+@click.option("--soc", default="ascend910_93", show_default=True, help="SoC the twin simulates and the model costs.")
+@click.option("--max-macs", type=float, default=None,
+              help="Model cases with more exact MACs from their shapes only (default 2e10).")
+@click.option("--build-root", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the twin libraries are built (default: the user cache).")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--pipes", is_flag=True, help="Also print the per-pipe times of the slowest AIC and AIV of each case.")
+@click.pass_obj
+def bench_cmd(obj: Context, patterns, selection, soc, max_macs, build_root, markdown, pipes):
+    """Run kernels on the twin: work counters against the case's minimum, modelled time vs floor."""
+    from . import bench, costmodel
+
+    if soc.lower() not in costmodel.SOCS:
+        raise UsageError(f"--soc must be one of {sorted(costmodel.SOCS)}, got {soc!r}")
+    ops = [op for op in obj.ops().select(patterns) if obj.has_kernel(op)]
+    if not ops:
+        raise NotAvailable(f"no op matching --ops {patterns or '*'} has a kernel in {obj.kernels_dir} yet")
+    plan = [(op, case) for op in ops for case in bench.select_cases(op, selection)]
+    if not plan:
+        raise UsageError(f"--cases {selection!r} selects no case of {', '.join(op.name for op in ops)}")
+    limit = int(max_macs) if max_macs is not None else bench.DEFAULT_MAX_MACS
+    rows = []
+    for op, case in plan:
+        click.echo(f"running {case.ident} on {soc} ...", err=True)
+        rows.append(bench.run_bench_case(op, case, soc=soc, kernels=obj.kernels_dir, build_root=build_root,
+                                         max_macs=limit))
+    click.echo(bench.format_table(rows, markdown=markdown))
+    if pipes:
+        for row in rows:
+            click.echo(bench.format_pipes(row))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -77,7 +77,13 @@ def test_param_index_and_tiling_data(project, ops):
     tiling = read(project, "op_kernel/lightning_indexer_tiling_data.h")
     members = re.findall(r"^    (\w+) (\w+);", tiling, re.M)
     assert members == [("uint32_t", f.name) for f in ops["lightning_indexer"].tiling.fields]
-    assert "static_assert(sizeof(LightningIndexerTilingData) == 48," in tiling
+    sizes = {"uint8": 1, "int8": 1, "uint16": 2, "int16": 2, "uint32": 4, "int32": 4, "float": 4, "uint64": 8, "int64": 8}
+    offset = align = 0
+    for f in ops["lightning_indexer"].tiling.fields:  # natural alignment, no packing
+        size = sizes[f.type]
+        offset = (offset + size - 1) // size * size + size
+        align = max(align, size)
+    assert f"static_assert(sizeof(LightningIndexerTilingData) == {(offset + align - 1) // align * align}," in tiling
 
 
 def test_antiquant_required_attrs_and_int8_cache(project):
@@ -104,11 +110,13 @@ def test_generated_cpp_is_well_formed(project):
     failures = []
     for src in sources:
         run = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-Wall", "-Werror", "-I", str(DECLS),
-                              "-I", str(project / "op_host"), str(src)], capture_output=True, text=True)
+                              "-I", str(project / "op_host"), "-I", str(project / "op_kernel"), str(src)],
+                             capture_output=True, text=True)
         if run.returncode:
             failures.append(f"{src.name}:\n{run.stderr}")
     tiling = project / "all_tiling.cpp"
-    tiling.write_text("".join(f'#include "{p.name}"\n' for p in sorted((project / "op_kernel").glob("*.h"))))
+    headers = sorted((project / "op_kernel").glob("*_tiling_data.h"))  # variants need the kernel types
+    tiling.write_text("".join(f'#include "{p.name}"\n' for p in headers))
     run = subprocess.run(["g++", "-std=c++17", "-fsyntax-only", "-Wall", "-Werror", "-I", str(project / "op_kernel"),
                           str(tiling)], capture_output=True, text=True)
     if run.returncode:
@@ -133,15 +141,19 @@ def test_second_run_identical_then_update_and_check(ops, tmp_path):
 
 
 def test_files_no_longer_generated_are_removed(ops, tmp_path):
-    both = render_project([ops["lightning_indexer"], ops["quant_lightning_indexer"]], resources.templates_dir())
-    write_project(both, tmp_path)
-    one = render_project([ops["lightning_indexer"]], resources.templates_dir())
-    actions = write_project(one, tmp_path)
+    none = tmp_path / "no_kernels"  # the ops' kernel files are covered by test_kernel_codegen.py
+    none.mkdir()
+    out = tmp_path / "out"
+    both = render_project([ops["lightning_indexer"], ops["quant_lightning_indexer"]], resources.templates_dir(),
+                          kernels=none)
+    write_project(both, out)
+    one = render_project([ops["lightning_indexer"]], resources.templates_dir(), kernels=none)
+    actions = write_project(one, out)
     deleted = sorted(a.path for a in actions if a.kind == "delete")
     assert deleted == ["op_host/quant_lightning_indexer_def.cpp", "op_host/quant_lightning_indexer_infershape.cpp",
                        "op_host/quant_lightning_indexer_param_index.h",
                        "op_kernel/quant_lightning_indexer_tiling_data.h"]
-    assert not (tmp_path / "op_host/quant_lightning_indexer_def.cpp").exists()
+    assert not (out / "op_host/quant_lightning_indexer_def.cpp").exists()
 
 
 def test_duplicate_output_refused(ops, tmp_path):

@@ -1,0 +1,286 @@
+"""``dsaops bench``: run kernels on the twin and set their work against the case's minimum.
+
+For each case: the golden's time, the twin's wall time, GM bytes read vs the minimum the case
+needs, cube MACs vs the exact count, scalar accesses, and the cost model's modelled device time,
+roofline floor and their ratio (``dsaops.costmodel``).
+
+Where the minimum work of an op is stated: ``WORK[<op>]`` below, a small function of the checked
+call (``dsaops.validate.Binding``) per op, written from the op's definition (OPS.md), never from
+the kernel. An op without an entry gets no floor (its row prints "-"). The indexers:
+
+* exact MACs: every query row times every key it can see (sparse_mode 0: the batch's valid keys;
+  3: the right-down causal window), N1 x D each: the Q.K^T of the score; the head-weighted sum
+  is vector work (or a small second matmul, not counted);
+* minimum GM bytes read: each valid query row (query, weights, and for the int8 op its dequant
+  scales) once, each key a batch can see (and its dequant scale) once per batch, the length and
+  block-table arrays; written: the whole sparse_indices output.
+
+Bench cases (``BENCH_CASES``) are the issue's decode (B=4, S1=2, S2=64K) and prefill (S1=4K, S2=64K)
+shapes; ``--cases smoke|full`` runs an opdef catalog instead, ``--cases id,...`` picks cases by id.
+A case whose exact MACs exceed ``max_macs`` is modelled from its shapes only (no twin run): the
+twin executes every MAC on the CPU.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import costmodel
+from . import ops as dsaops_ops
+from .opdef import OpDef
+from .validate import Binding, bind
+
+
+@dataclass(frozen=True)
+class Work:
+    min_read_bytes: int
+    min_write_bytes: int
+    exact_macs: int
+    mac_dtype: str | None  # twin dtype name of the cube operands ("bfloat16", "int8", ...)
+
+    @property
+    def min_gm_bytes(self) -> int:
+        return self.min_read_bytes + self.min_write_bytes
+
+
+def _lengths(values, total_or_max: int, batch: int, prefix: bool) -> np.ndarray:
+    if values is None:
+        return np.full(batch, total_or_max, dtype=np.int64)
+    v = np.asarray(values, dtype=np.int64).reshape(-1)
+    return np.diff(np.concatenate([[0], v])) if prefix else v
+
+
+def _indexer_work(b: Binding) -> Work:
+    op, d, a, t = b.op, b.dims, b.attrs, b.tensors
+    quant = op.name == "quant_lightning_indexer"
+    lq, lk = a["layout_query"], a["layout_key"]
+    batch = d["B"]
+    q_lens = _lengths(t.get("actual_seq_lengths_query"), d.get("S1", 0), batch, lq == "TND")
+    if lk == "BSND":
+        kv_lens = _lengths(t.get("actual_seq_lengths_key"), d["S2"], batch, False)
+    else:
+        kv_lens = _lengths(t.get("actual_seq_lengths_key"), 0, batch, lk == "TND")
+    n1, dd, n2 = d["N1"], d["D"], d["N2"]
+    visible_rows = 0
+    keys_needed = 0
+    for q_len, kv_len in zip(q_lens.tolist(), kv_lens.tolist()):
+        if q_len <= 0 or kv_len <= 0:
+            continue
+        if a["sparse_mode"] == 0:
+            vis = np.full(q_len, kv_len)
+        else:
+            vis = np.clip(kv_len - q_len + np.arange(1, q_len + 1), 0, kv_len)
+        visible_rows += int(vis.sum())
+        keys_needed += int(vis.max())
+    es = b.variant.dtypes["query"].size
+    q_row = n1 * dd * es + n1 * b.variant.dtypes["weights"].size + (n1 * 2 if quant else 0)
+    k_row = n2 * (dd * b.variant.dtypes["key"].size + (2 if quant else 0))
+    small = sum(np.asarray(t[n]).nbytes for n in ("actual_seq_lengths_query", "actual_seq_lengths_key", "block_table")
+                if t.get(n) is not None)
+    read = int(q_lens.clip(min=0).sum()) * q_row + keys_needed * k_row + small
+    out = int(np.prod(b.output_shape("sparse_indices"))) * 4
+    return Work(read, out, visible_rows * n1 * n2 * dd, "int8" if quant else
+                {"bf16": "bfloat16", "fp16": "float16"}[b.variant.dtypes["query"].name])
+
+
+WORK: dict[str, Callable[[Binding], Work]] = {
+    "lightning_indexer": _indexer_work,
+    "quant_lightning_indexer": _indexer_work,
+}
+
+
+def register_work(op: str, fn: Callable[[Binding], Work]) -> None:
+    """State the minimum work of an op that is not bundled (e.g. a test fixture)."""
+    WORK[op] = fn
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    op: str
+    id: str
+    params: Mapping[str, object]
+
+    @property
+    def ident(self) -> str:
+        return f"{self.op}/{self.id}"
+
+
+_DECODE = {"B": 4, "S1": 2, "S2": 65536, "layout_query": "BSND", "layout_key": "PA_BSND", "sparse_count": 2048}
+_PREFILL = {"B": 1, "S1": 4096, "S2": 65536, "layout_query": "BSND", "layout_key": "PA_BSND", "sparse_count": 2048}
+BENCH_CASES: tuple[BenchCase, ...] = tuple(
+    BenchCase(op, cid, params)
+    for op in ("lightning_indexer", "quant_lightning_indexer")
+    for cid, params in (("decode_b4_s1_2_s2_64k", _DECODE), ("prefill_s1_4k_s2_64k", _PREFILL))
+)
+
+#: beyond this many exact MACs a case is modelled from its shapes only (about a minute of twin time)
+DEFAULT_MAX_MACS = 2 * 10**10
+
+
+@dataclass
+class BenchRow:
+    ident: str
+    soc: str
+    work: Work | None
+    golden_s: float | None = None
+    twin_s: float | None = None
+    gm_read: int | None = None
+    cube_macs: int | None = None
+    scalar: int | None = None
+    cost: costmodel.Cost | None = None
+    floor_s: float | None = None
+    check: str = "-"
+    note: str = ""
+    counters: dict = field(default_factory=dict)
+
+
+def bench_inputs(op: OpDef, ident: str, inputs: dict, *, soc: str = dsaops_ops.DEFAULT_SOC,
+                 kernels: Path | None = None, build_root: Path | None = None, golden: Callable | None = None,
+                 compare: Callable | None = None, max_macs: int = DEFAULT_MAX_MACS) -> BenchRow:
+    """One bench row for ``op`` on ``inputs`` (keyword arguments of the op)."""
+    binding = bind(op, inputs)
+    work = WORK[op.name](binding) if op.name in WORK else None
+    row = BenchRow(ident, soc, work)
+    s = costmodel.soc(soc)
+    if work is not None:
+        row.floor_s, _ = costmodel.floor_seconds(work.min_gm_bytes, work.exact_macs, work.mac_dtype, s)
+    if work is not None and work.exact_macs > max_macs:
+        row.note = f"modelled from shapes only: {work.exact_macs:.3g} MACs > --max-macs {max_macs:.3g}"
+        return row
+    actual = dsaops_ops.call(op, dict(inputs), soc=soc, kernels=kernels, build_root=build_root)
+    report = dsaops_ops.last_report()
+    row.twin_s = report.wall_s
+    row.counters = report.counters
+    row.gm_read = report.counters.get("bytes.GM_UB", 0) + report.counters.get("bytes.GM_L1", 0)
+    row.cube_macs = sum(v for k, v in report.counters.items() if k.startswith("cube_macs."))
+    row.scalar = report.counters.get("scalar_reads", 0) + report.counters.get("scalar_writes", 0)
+    row.cost = costmodel.model(report.cores, soc, min_gm_bytes=work.min_gm_bytes if work else None,
+                               exact_macs=work.exact_macs if work else 0, mac_dtype=work.mac_dtype if work else None)
+    if golden is not None:
+        t0 = time.perf_counter()
+        want = golden(**inputs)
+        row.golden_s = time.perf_counter() - t0
+        if compare is not None:
+            row.check = "pass" if compare(actual, want) else "FAIL"
+    return row
+
+
+def _f(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 1:
+        return f"{seconds:.2f}s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f}ms"
+    return f"{seconds * 1e6:.1f}us"
+
+
+def _ratio(a, b) -> str:
+    return f"{a / b:.3f}x" if a is not None and b else "-"
+
+
+def _big(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit, div in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= div:
+            return f"{n / div:.2f}{unit}"
+    return str(n)
+
+
+HEADER = ("case", "soc", "golden", "twin wall", "GM read", "min read", "read/min", "cube MACs", "exact MACs",
+          "MACs/exact", "scalar", "modelled", "floor", "ratio", "bound", "check")
+
+
+def table_rows(rows: list[BenchRow]) -> list[tuple[str, ...]]:
+    out = []
+    for r in rows:
+        w = r.work
+        modelled = r.cost.modelled_s if r.cost else None
+        out.append((r.ident, r.soc, _f(r.golden_s), _f(r.twin_s), _big(r.gm_read), _big(w.min_read_bytes if w else None),
+                    _ratio(r.gm_read, w.min_read_bytes if w else None), _big(r.cube_macs),
+                    _big(w.exact_macs if w else None), _ratio(r.cube_macs, w.exact_macs if w else None),
+                    _big(r.scalar), _f(modelled), _f(r.floor_s), _ratio(modelled, r.floor_s),
+                    r.cost.bound if r.cost else "-", r.check if not r.note else r.note))
+    return out
+
+
+def format_table(rows: list[BenchRow], markdown: bool = False) -> str:
+    body = table_rows(rows)
+    if markdown:
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(HEADER)]
+    fmt = lambda cells: "  ".join(c.ljust(w) if i in (0, 1, 14, 15) else c.rjust(w)  # noqa: E731
+                                  for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([fmt(HEADER)] + [fmt(r) for r in body])
+
+
+def format_pipes(row: BenchRow) -> str:
+    """Per-pipe times of the slowest AIC and the slowest AIV of a row (the model's per-core view)."""
+    if row.cost is None:
+        return f"{row.ident}: not run on the twin"
+    lines = [f"{row.ident}: modelled {_f(row.cost.modelled_s)} ({row.cost.bound}); all GM traffic "
+             f"{_big(row.cost.gm_bytes)}B over HBM {_f(row.cost.hbm_seconds)}"]
+    for is_aic, kind in ((True, "AIC"), (False, "AIV")):
+        cores = [c for c in row.cost.cores if c.is_aic == is_aic]
+        if not cores:
+            continue
+        c = max(cores, key=lambda c: c.seconds)
+        pipes = "  ".join(f"{p} {_f(t)}" for p, t in c.pipes.items() if t)
+        lines.append(f"  slowest {kind} (core {c.core} of {len(cores)}): {pipes or 'idle'}")
+    return "\n".join(lines)
+
+
+def compare_outputs(op: OpDef, actual, inputs: dict, want=None) -> dict:
+    """The op's comparison rule on each output (``dsaops.compare``): the top-k rule with the golden's
+    scores for index outputs, exact for other integer outputs, the float rule otherwise."""
+    from . import compare, golden
+
+    if want is None:
+        want = getattr(golden, op.golden)(**inputs)
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    want = want if isinstance(want, tuple) else (want,)
+    results = {}
+    for t, a, g in zip(op.outputs, actual, want):
+        if t.name == "sparse_indices":
+            module = __import__(f"dsaops.golden.{op.golden}", fromlist=["_"])
+            results[t.name] = compare.compare_topk(a, g, getattr(module, f"{op.golden}_scores")(**inputs))
+        elif np.asarray(a).dtype.kind in "iu":
+            results[t.name] = compare.compare_exact(a, g)
+        else:
+            results[t.name] = compare.compare_float(a, g)
+    return results
+
+
+def select_cases(op: OpDef, selection: str) -> list[BenchCase]:
+    """``bench`` (BENCH_CASES), ``smoke`` / ``full`` (the opdef catalogs) or comma-separated case ids."""
+    catalog = [c for c in BENCH_CASES if c.op == op.name]
+    opdef_cases = [BenchCase(op.name, c.id, c.params) for c in op.all_cases()]
+    if selection == "bench":
+        return catalog
+    if selection in ("smoke", "full"):
+        return [BenchCase(op.name, c.id, c.params) for c in op.cases.get(selection, ())]
+    ids = [i.strip() for i in selection.split(",") if i.strip()]
+    return [c for c in catalog + opdef_cases if c.id in ids]
+
+
+def run_bench_case(op: OpDef, case: BenchCase, *, soc: str, kernels: Path | None = None,
+                   build_root: Path | None = None, max_macs: int = DEFAULT_MAX_MACS) -> BenchRow:
+    """Generate a case's inputs (dsaops.cases, seeded by its id like dsaops golden) and bench it."""
+    import zlib
+
+    from . import cases as case_inputs
+    from . import golden
+
+    inputs = case_inputs.generate(op.name, case.params, zlib.crc32(case.ident.encode()))
+    fn = getattr(golden, op.golden) if op.golden else None
+    check = (lambda actual, want: all(r.passed for r in compare_outputs(op, actual, inputs, want).values()))
+    return bench_inputs(op, case.ident, inputs, soc=soc, kernels=kernels, build_root=build_root, golden=fn,
+                        compare=check if fn else None, max_macs=max_macs)

@@ -1,0 +1,1 @@
+"""Kernel tests (a package so that test_<op>.py names do not clash with tests/golden)."""
