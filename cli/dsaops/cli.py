@@ -99,7 +99,7 @@ def check(obj: Context):
               for op in ops.values() if op.golden is not None and op.golden not in GOLDENS]
     if issues:
         raise OpdefError(issues)
-    files = render_project(list(ops.values()), obj.templates_dir)
+    files = render_project(list(ops.values()), obj.templates_dir, kernels=obj.kernels_dir)
     click.echo(f"{len(ops)} op definition(s) valid; {len(files)} file(s) render")
 
 
@@ -116,7 +116,7 @@ def gen(obj: Context, patterns, out, check_only, vendor, quiet):
     from .codegen.project import render_project, write_project
 
     ops = obj.ops().select(patterns)
-    files = render_project(ops, obj.templates_dir, vendor=vendor)
+    files = render_project(ops, obj.templates_dir, vendor=vendor, kernels=obj.kernels_dir)
     actions = write_project(files, out, check=check_only)
     counts: dict[str, int] = {}
     for a in actions:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .. import dtypes as dt
 from ..opdef import REQUIRED, OpDef
 from ..opdef.expr import Expr
+from .kernel_view import KernelView, kernel_view
 
 _TILING_CPP = {"uint8": "uint8_t", "int8": "int8_t", "uint16": "uint16_t", "int16": "int16_t",
                "uint32": "uint32_t", "int32": "int32_t", "uint64": "uint64_t", "int64": "int64_t",
@@ -120,13 +121,14 @@ class OpView:
     kernel_entry: str
     task_type: str
     uses_layout_attrs: tuple[AttrView, ...]  # str attrs the infer-shape code reads
+    kernel: KernelView | None = None  # set when the op's hand-written kernel folder exists
 
 
 def _const(prefix: str, name: str) -> str:
     return f"{prefix}_{name.upper()}"
 
 
-def op_view(op: OpDef) -> OpView:
+def op_view(op: OpDef, has_kernel: bool = False) -> OpView:
     inputs = tuple(_tensor_view(op, t, "INPUT") for t in op.inputs)
     outputs = tuple(_tensor_view(op, t, "OUTPUT") for t in op.outputs)
     attrs = tuple(_attr_view(a) for a in op.attrs)
@@ -145,6 +147,7 @@ def op_view(op: OpDef) -> OpView:
         tiling_struct=op.tiling.struct, tiling_members=members, tiling_size=size,
         kernel_entry=op.kernel.entry, task_type=op.kernel.task_type,
         uses_layout_attrs=tuple(a for a in layout_attrs),
+        kernel=kernel_view(op) if has_kernel else None,
     )
 
 

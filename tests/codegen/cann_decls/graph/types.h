@@ -8,7 +8,7 @@
 
 namespace ge {
 enum DataType { DT_FLOAT, DT_FLOAT16, DT_INT8, DT_INT32, DT_UINT8, DT_INT16, DT_UINT16, DT_UINT32,
-                DT_INT64, DT_UINT64, DT_BOOL, DT_BF16 };
+                DT_INT64, DT_UINT64, DT_BOOL, DT_BF16, DT_UNDEFINED };
 enum Format { FORMAT_ND, FORMAT_FRACTAL_NZ };
 using graphStatus = uint32_t;
 constexpr graphStatus GRAPH_SUCCESS = 0;

@@ -1,6 +1,7 @@
 // Declaration-only stand-in for CANN's register/op_impl_registry.h (see graph/types.h).
 #pragma once
 #include "graph/types.h"
+#include "exe_graph/runtime/tiling_context.h"
 
 namespace gert {
 class Shape {
@@ -35,13 +36,18 @@ public:
 
 using InferShapeFunc = ge::graphStatus (*)(InferShapeContext*);
 using InferDataTypeFunc = ge::graphStatus (*)(InferDataTypeContext*);
+using TilingKernelFunc = ge::graphStatus (*)(TilingContext*);
+using TilingParseFunc = ge::graphStatus (*)(TilingParseContext*);
 
 class OpImplRegister {
 public:
     explicit OpImplRegister(const char* type);
     OpImplRegister& InferShape(InferShapeFunc func);
     OpImplRegister& InferDataType(InferDataTypeFunc func);
+    OpImplRegister& Tiling(TilingKernelFunc func, size_t max_tiling_data_size = 2048);
+    template <class CompileInfo> OpImplRegister& TilingParse(TilingParseFunc func);
 };
 }  // namespace gert
 
 #define IMPL_OP_INFERSHAPE(opType) static gert::OpImplRegister g_dsaopsImpl##opType = gert::OpImplRegister(#opType)
+#define IMPL_OP_OPTILING(opType) static gert::OpImplRegister g_dsaopsTiling##opType = gert::OpImplRegister(#opType)
