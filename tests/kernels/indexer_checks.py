@@ -67,7 +67,7 @@ def run_and_check(run_op, op: str, case: dict, soc: str) -> dict:
     out = run_op(op, **inputs, soc=soc)
     golden, scores = GOLDEN[op]
     result = compare_topk(out, golden(**inputs), scores(**inputs))
-    assert result.passed, f"{op} {case['id']} on {soc}: {result.reason}: {result.mismatches[:3]}"
+    assert result.passed, f"{op} {case['id']} on {soc}: {result}"
     report = ops.last_report()
     assert report.soc == soc and report.block_dim == report.tiling["usedCoreNum"]
     macs, l1 = expected_work(op, inputs, report.block_dim)
