@@ -12,26 +12,30 @@
 
 namespace dsa {
 
-// bf16 / fp16 query and key: Q.K^T in fp32, ReLU fused into the Fixpipe, fp32 scores to the vector.
+// bf16 / fp16 query and key: Q.K^T in fp32 with the ReLU fused into the Fixpipe; the fp32 [heads x keys]
+// tile goes to the vector, which does the weighted head sum in fp32 (the golden's precision: a 16-bit
+// ReLU(S) for a second matmul would move scores by ~1e-4, the top-k rule's own tolerance).
 template <class QueryT, class WeightT_>
 struct IndexerFloatPolicy {
     using MmadT = QueryT;
     using AccT = float;
-    using ScoreT = float;           // workspace element of the Q.K^T tile
     using WeightT = WeightT_;
-    static constexpr bool QUANT = false;  // no query/key dequant scales
+    static constexpr bool QUANT = false;          // no query/key dequant scales
+    static constexpr bool CUBE_HEAD_SUM = false;  // the vector does the head sum
     static constexpr QuantMode_t FIX_QUANT = QuantMode_t::NoQuant;
     static constexpr uint64_t FIX_DEQ = 0;
 };
 
-// int8 query and key: int32 Q.K^T, the Fixpipe applies S / 1024 -> fp16 and ReLU (OPS.md section 2);
-// the vector multiplies by fp16(w * q_scale) per head and by the key's dequant scale.
+// int8 query and key ("Mat-Duce", OPS.md section 2): int32 Q.K^T, the Fixpipe applies S / 1024 -> fp16
+// and ReLU into L1, and a second cube matmul sums the heads: P = W~ R with W~ = fp16(w * q_scale) as a
+// block-diagonal [rows x rows*64] matrix (fp16 x fp16 products are exact in the fp32 accumulator, so
+// this is the golden's fp32 sum). The vector gets P [rows x keys] and applies the key dequant scale.
 struct IndexerInt8Policy {
     using MmadT = int8_t;
     using AccT = int32_t;
-    using ScoreT = half;
     using WeightT = half;
     static constexpr bool QUANT = true;
+    static constexpr bool CUBE_HEAD_SUM = true;
     static constexpr QuantMode_t FIX_QUANT = QuantMode_t::DEQF16;
     static constexpr uint64_t FIX_DEQ = 0x3A800000ULL;  // fp32 bits of 2^-10 (exact in the Fixpipe's 10-bit scale)
 };
@@ -55,6 +59,7 @@ struct IndexerParams {
     uint64_t scoreSlotBytes = 0;
     uint64_t partialRowBytes = 0;
     uint64_t coreWorkspaceBytes = 0;
+    uint64_t weightSlotBytes = 0;  // Mat-Duce: the block-diagonal head weights of a unit (0 otherwise)
 };
 
 template <class Tiling>
@@ -78,6 +83,7 @@ __aicore__ inline IndexerParams ResolveIndexerParams(const Tiling& t)
     p.scoreSlotBytes = t.scoreSlotBytes;
     p.partialRowBytes = t.partialRowBytes;
     p.coreWorkspaceBytes = t.coreWorkspaceBytes;
+    p.weightSlotBytes = t.weightSlotBytes;
     return p;
 }
 
@@ -91,8 +97,18 @@ struct IndexerGm {
     GM_ADDR actualSeqK = nullptr;  // int32 [B] or nullptr
     GM_ADDR blockTable = nullptr;  // int32 [B, maxBlocks], PA_BSND only
     GM_ADDR sparseIndices = nullptr;  // int32 [B,S1,1,k] / [T,1,k]
-    GM_ADDR workspace = nullptr;   // user workspace: per core, score slots then partial top-k lists
+    GM_ADDR workspace = nullptr;   // user workspace: per core, score slots, partial top-k lists, weight slot
 };
+
+// Byte offsets inside one core's workspace.
+__aicore__ inline uint64_t PartialAreaOffset(const IndexerParams& p)
+{
+    return IndexerPlan::SCORE_SLOTS * p.scoreSlotBytes;
+}
+__aicore__ inline uint64_t WeightSlotOffset(const IndexerParams& p)
+{
+    return PartialAreaOffset(p) + uint64_t(IndexerPlan::PARTIAL_SLOTS) * IndexerPlan::GROUP_ROWS * p.partialRowBytes;
+}
 
 // One key tile of one unit part, as both roles see it.
 struct TileRun {

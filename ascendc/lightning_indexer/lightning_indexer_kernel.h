@@ -2,9 +2,11 @@
 // RunInfo and every cross-core call; IndexerCube (C1) and IndexerVector (V1, V2) only run stages.
 // The int8 op (quant_lightning_indexer) is the IndexerInt8Policy of this same kernel.
 //
-//   AIC  C1: per unit part: query -> L0A; per tile: wait SCORE_FREE, key tile -> L1 -> L0B, Mmad,
-//            Fixpipe (ReLU | S/1024 fp16 + ReLU) -> score slot, set SCORE_READY
-//   AIV  V1: per tile: wait SCORE_READY, head-sum + mask -> sort block, set SCORE_FREE; per 512 keys
+//   AIC  C1: per unit part: query -> L0A (int8: wait WEIGHTS_READY, W~ -> L0A); per tile: wait
+//            SCORE_FREE, key tile -> L1 -> L0B, Mmad, Fixpipe ReLU -> score slot (int8: S/1024 fp16 + ReLU
+//            -> L1, C2: Mmad W~ R -> score slot), set SCORE_READY
+//   AIV  V0: per unit part: head weights (int8: W~ rows -> GM, set WEIGHTS_READY)
+//        V1: per tile: wait SCORE_READY, head-sum + mask -> sort block, set SCORE_FREE; per 512 keys
 //            sort + merge into the running top-k; part end: write indices or a partial list
 //        V2: SyncAll, merge the partial lists of split units, write indices
 // See DESIGN.md for the buffer plans, flags and byte budget.
@@ -71,6 +73,10 @@ private:
             uint32_t first = 0, last = 0;
             if (!split_.Part(u, core, first, last)) continue;
             cube.LoadQuery(u);
+            if constexpr (P::CUBE_HEAD_SUM) {
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V0C2_WEIGHTS_READY);
+                cube.LoadWeights();
+            }
             for (uint32_t t = first; t < last; ++t, ++produced) {
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(V1C1_SCORE_FREE);
                 cube.ComputeTile(MakeRun(u, t, first, last, produced % IndexerPlan::SCORE_SLOTS));
@@ -100,6 +106,7 @@ private:
             uint32_t first = 0, last = 0;
             if (!split_.Part(u, core, first, last)) continue;
             vec.BeginPart(u);
+            if constexpr (P::CUBE_HEAD_SUM) CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C2_WEIGHTS_READY);
             for (uint32_t t = first; t < last; ++t, ++consumed) {
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_SCORE_READY);
                 vec.ProcessTile(MakeRun(u, t, first, last, consumed % IndexerPlan::SCORE_SLOTS));

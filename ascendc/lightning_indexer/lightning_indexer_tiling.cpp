@@ -5,5 +5,5 @@
 int LightningIndexerComputeTiling(const LightningIndexerTilingProblem& p, const DsaopsPlatform& plat,
                                   LightningIndexerTilingData* tiling, DsaopsTilingResult* r)
 {
-    return IndexerTiling::Compute("lightning_indexer", p, plat, sizeof(float), tiling, r);
+    return IndexerTiling::Compute("lightning_indexer", p, plat, false, tiling, r);
 }

@@ -36,9 +36,9 @@ inline int LayoutId(const char* s, bool allowPaged)
 inline uint64_t CeilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 // Problem: a generated <OpType>TilingProblem; Tiling: the generated tiling struct of either op.
-// scoreBytes: size of one workspace score element (fp32 for bf16/fp16, fp16 for int8).
+// cubeHeadSum: the int8 Mat-Duce path (the cube sums the heads; score slots hold one row per query).
 template <class Problem, class Tiling>
-int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, uint32_t scoreBytes, Tiling* t,
+int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, bool cubeHeadSum, Tiling* t,
             DsaopsTilingResult* r)
 {
     using namespace IndexerPlan;
@@ -81,9 +81,11 @@ int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, uint32
     if (cores < 1) cores = 1;
     if (cores > plat.aicNum) cores = plat.aicNum;
     t->usedCoreNum = uint32_t(cores);
-    t->scoreSlotBytes = uint32_t(GROUP_ROWS) * HEADS * KEY_TILE * scoreBytes;
-    t->partialRowBytes = uint32_t(t->sparseAlloc) * 8;
-    t->coreWorkspaceBytes = SCORE_SLOTS * t->scoreSlotBytes + PARTIAL_SLOTS * GROUP_ROWS * t->partialRowBytes;
+    t->scoreSlotBytes = GROUP_ROWS * (cubeHeadSum ? 1u : HEADS) * KEY_TILE * uint32_t(sizeof(float));
+    t->partialRowBytes = t->sparseAlloc * 8;
+    t->weightSlotBytes = cubeHeadSum ? GROUP_ROWS * GROUP_ROWS * HEADS * 2u : 0u;  // fp16 [rows, rows * 64]
+    t->coreWorkspaceBytes =
+        SCORE_SLOTS * t->scoreSlotBytes + PARTIAL_SLOTS * GROUP_ROWS * t->partialRowBytes + t->weightSlotBytes;
     r->blockDim = uint32_t(cores);
     r->tilingKey = p.variant;
     r->workspaceSize = cores * t->coreWorkspaceBytes;

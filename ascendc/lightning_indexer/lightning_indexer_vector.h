@@ -4,14 +4,15 @@
 // barrier it merges the partial lists of the split units its core starts (V2).
 //
 // UB plan (bytes; ROWS = 2 query rows per AIV: rows sub, sub + 2 of a 4-row group):
-//   inQue      2 x 64 heads x 128 keys x ScoreT      64 KB fp32 | 32 KB fp16
-//   work       int8 only: 64 x 128 fp32              32 KB (the fp16 tile cast up)
+//   inQue      2 x one row's slot: 64 heads x 128 keys fp32 (bf16/fp16)    64 KB
+//              or 128 keys fp32 (int8: the cube summed the heads)          1 KB
 //   listPool   80 KB: main phase 3 lists of (k + 512) pairs (2 running + 1 merge target, rotated);
 //              merge phase: two 2k-pair lists and one k-pair list (the same bytes, phases never overlap)
 //   block      ROWS x 512 fp32 raw scores of the current sort block       4 KB
 //   ramp, blockIndex  512 int32 each                                      4 KB
 //   sortA, sortB  2048 x 4 B each: Sort32/MrgSort scratch (512 pairs), then Extract values / indices  16 KB
 //   weights    raw (ROWS x 64 WeightT), int8 q-scale raw, fp32, tmp, broadcast ROWS x 64 x 8 fp32   ~6 KB
+//   weightRow  int8 only: ROWS rows of W~ (256 fp16 each) on their way to GM    1 KB
 //   keyScale   int8 only: 128 fp16 raw + 128 fp32                     768 B
 #pragma once
 
@@ -21,15 +22,16 @@ namespace dsa {
 
 template <class P>
 class IndexerVector {
-    using ScoreT = typename P::ScoreT;
     using WeightT = typename P::WeightT;
+    static constexpr bool MATDUCE = P::CUBE_HEAD_SUM;
     static constexpr uint32_t HEADS = IndexerPlan::HEADS;
     static constexpr uint32_t TILE = IndexerPlan::KEY_TILE;
     static constexpr uint32_t ROWS = IndexerPlan::GROUP_ROWS / 2;
     static constexpr uint32_t BLOCK = IndexerPlan::SORT_BLOCK;
     static constexpr uint32_t KMAX = IndexerPlan::MAX_SPARSE;
-    static constexpr uint32_t IN_BYTES = HEADS * TILE * sizeof(ScoreT);
-    static constexpr uint32_t WORK_BYTES = P::QUANT ? HEADS * TILE * sizeof(float) : 0;
+    static constexpr uint32_t IN_BYTES = (MATDUCE ? 1 : HEADS) * TILE * sizeof(float);
+    static constexpr uint32_t QUERY_ROWS_MAX = IndexerPlan::GROUP_ROWS * HEADS;
+    static constexpr uint32_t W_ROW_BYTES = MATDUCE ? ROWS * QUERY_ROWS_MAX * sizeof(half) : 0;
     static constexpr uint32_t LIST_BYTES = (KMAX + BLOCK) * 8;           // main-phase list slot
     static constexpr uint32_t POOL_BYTES = 2 * (2 * KMAX * 8) + KMAX * 8;  // merge phase: 2 x 2k + k pairs
     static constexpr uint32_t BLOCK_BYTES_ROWS = ROWS * BLOCK * sizeof(float);
@@ -41,7 +43,7 @@ class IndexerVector {
     static constexpr uint32_t KS_F_BYTES = P::QUANT ? TILE * sizeof(float) : 0;
     static_assert(3 * LIST_BYTES <= POOL_BYTES, "main-phase lists exceed the pool");
     static_assert(BLOCK * 8 <= SORT_BYTES, "sort scratch must hold a block of pairs");
-    static_assert(2 * IN_BYTES + WORK_BYTES + POOL_BYTES + BLOCK_BYTES_ROWS + 2 * BLOCK * 4 + 2 * SORT_BYTES +
+    static_assert(2 * IN_BYTES + W_ROW_BYTES + POOL_BYTES + BLOCK_BYTES_ROWS + 2 * BLOCK * 4 + 2 * SORT_BYTES +
                           2 * W_RAW_BYTES + 2 * W_F_BYTES + W_B_BYTES + KS_RAW_BYTES + KS_F_BYTES <=
                       UB_USABLE_BYTES,
                   "UB plan exceeds 184 KB");
@@ -61,8 +63,12 @@ public:
         }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.sparseIndices));
         workspace_ = gm.workspace;
-        scoreGm_.SetGlobalBuffer(reinterpret_cast<__gm__ ScoreT*>(gm.workspace + uint64_t(core) * p.coreWorkspaceBytes),
-                                 IndexerPlan::SCORE_SLOTS * p.scoreSlotBytes / sizeof(ScoreT));
+        GM_ADDR coreWs = gm.workspace + uint64_t(core) * p.coreWorkspaceBytes;
+        scoreGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(coreWs),
+                                 IndexerPlan::SCORE_SLOTS * p.scoreSlotBytes / sizeof(float));
+        if constexpr (MATDUCE)
+            weightSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(coreWs + WeightSlotOffset(p)),
+                                          p.weightSlotBytes / sizeof(half));
         partialGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.workspace),
                                    uint64_t(p.usedCoreNum) * p.coreWorkspaceBytes / sizeof(float));
     }
@@ -71,12 +77,14 @@ public:
     {
         pipe->InitBuffer(inQue_, 2, IN_BYTES);
         if constexpr (P::QUANT) {
-            pipe->InitBuffer(workBuf_, WORK_BYTES);
             pipe->InitBuffer(keyScaleRawBuf_, KS_RAW_BYTES);
             pipe->InitBuffer(keyScaleBuf_, KS_F_BYTES);
-            work_ = workBuf_.Get<float>();
             keyScaleRaw_ = keyScaleRawBuf_.Get<half>();
             keyScale_ = keyScaleBuf_.Get<float>();
+        }
+        if constexpr (MATDUCE) {
+            pipe->InitBuffer(weightRowBuf_, W_ROW_BYTES);
+            weightRow_ = weightRowBuf_.Get<half>();
         }
         pipe->InitBuffer(poolBuf_, POOL_BYTES);
         pipe->InitBuffer(blockBuf_, BLOCK_BYTES_ROWS);
@@ -140,8 +148,12 @@ public:
             Cast(weight_, rounded, RoundMode::CAST_NONE, n);
         }
         PipeBarrier<PIPE_V>();
-        // One 32 B block per head holding its weight 8 times: the src1 of the per-head Mul.
-        Brcb(weightBrcb_, weight_, uint8_t(n / 8), BrcbRepeatParams(1, 8));
+        if constexpr (MATDUCE) {
+            WriteWeightRows(u);
+        } else {
+            // One 32 B block per head holding its weight 8 times: the src1 of the per-head Mul.
+            Brcb(weightBrcb_, weight_, uint8_t(n / 8), BrcbRepeatParams(1, 8));
+        }
         for (uint32_t j = 0; j < owned_; ++j)
             Duplicate(List(j), -INFINITY_F, int32_t(p_.sparseAlloc * PAIR_FLOATS));
         PipeBarrier<PIPE_V>();
@@ -157,13 +169,7 @@ public:
         for (uint32_t j = 0; j < owned_; ++j) {
             LocalTensor<float> dst = block_[j * BLOCK + seg * TILE];
             const uint32_t cols = vis_[j] > run.keyStart ? Min(TILE, vis_[j] - run.keyStart) : 0u;
-            if (cols > 0) {
-                HeadSum(dst, run.slot, row_[j], j);
-                if constexpr (P::QUANT) {
-                    Mul(dst, dst, keyScale_, int32_t(TILE));
-                    PipeBarrier<PIPE_V>();
-                }
-            }
+            if (cols > 0) HeadSum(dst, run.slot, row_[j], j);
             FillRange(dst, cols, TILE, -INFINITY_F);  // keys the row cannot see (and a short tile's tail)
             PipeBarrier<PIPE_V>();
         }
@@ -245,21 +251,39 @@ private:
         PipeBarrier<PIPE_V>();
     }
 
-    // dst[0, TILE) = sum_h w[h] * score[h, :] for local row g of the slot (owned row j).
+    // Mat-Duce: row g of W~ ([rows, rows*64] fp16, zero outside the row's own 64 heads) to GM for the cube.
+    __aicore__ inline void WriteWeightRows(const WorkUnit& u)
+    {
+        const uint32_t width = u.rows * HEADS;
+        for (uint32_t j = 0; j < owned_; ++j) {
+            LocalTensor<half> rowUb = weightRow_[j * QUERY_ROWS_MAX];
+            Duplicate(rowUb, half(0.0f), int32_t(width));
+            PipeBarrier<PIPE_V>();
+            Cast(rowUb[row_[j] * HEADS], weight_[j * HEADS], RoundMode::CAST_RINT, HEADS);  // exact: w~ is fp16
+        }
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID1);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID1);
+        for (uint32_t j = 0; j < owned_; ++j)
+            DataCopy(weightSlotGm_[uint64_t(row_[j]) * width], weightRow_[j * QUERY_ROWS_MAX], width);
+        SetFlag<HardEvent::MTE3_V>(EVENT_ID1);
+        WaitFlag<HardEvent::MTE3_V>(EVENT_ID1);
+    }
+
+    // dst[0, TILE) = sum_h w[h] * score[h, :] for local row g of the slot (owned row j); with Mat-Duce the
+    // cube did the sum and the slot holds the row's TILE scores.
     __aicore__ inline void HeadSum(const LocalTensor<float>& dst, uint32_t slot, uint32_t g, uint32_t j)
     {
-        const uint64_t slotElems = p_.scoreSlotBytes / sizeof(ScoreT);
-        LocalTensor<ScoreT> in = inQue_.template AllocTensor<ScoreT>();
-        DataCopy(in, scoreGm_[slot * slotElems + uint64_t(g) * HEADS * TILE], HEADS * TILE);
+        const uint64_t slotElems = p_.scoreSlotBytes / sizeof(float);
+        constexpr uint32_t rowElems = IN_BYTES / sizeof(float);
+        LocalTensor<float> in = inQue_.template AllocTensor<float>();
+        DataCopy(in, scoreGm_[slot * slotElems + uint64_t(g) * rowElems], rowElems);
         inQue_.EnQue(in);
-        LocalTensor<ScoreT> tile = inQue_.template DeQue<ScoreT>();
-        LocalTensor<float> work;
-        if constexpr (P::QUANT) {
-            Cast(work_, tile, RoundMode::CAST_NONE, HEADS * TILE);
+        LocalTensor<float> work = inQue_.template DeQue<float>();
+        if constexpr (MATDUCE) {
+            Mul(dst, work, keyScale_, int32_t(TILE));
             PipeBarrier<PIPE_V>();
-            work = work_;
-        } else {
-            work = tile;
+            inQue_.FreeTensor(work);
+            return;
         }
         // score[h, :] *= w[h]: one repeat of 64 columns per head, the weight block broadcast (src1 stride 0).
         constexpr uint8_t rowBlocks = TILE * sizeof(float) / BLOCK_BYTES;
@@ -273,7 +297,7 @@ private:
         }
         Add(dst, work, work[TILE], int32_t(TILE));
         PipeBarrier<PIPE_V>();
-        inQue_.FreeTensor(tile);
+        inQue_.FreeTensor(work);
     }
 
     // Sort the block (tiles [0, segs) filled) of every owned row that sees a key in it; merge into its list.
@@ -332,13 +356,14 @@ private:
     GlobalTensor<half> queryScaleGm_;   // int8: [rows, 64]
     GlobalTensor<half> keyScaleGm_;     // int8: [key rows]
     GlobalTensor<int32_t> outGm_;       // [rows, sparseCount]
-    GlobalTensor<ScoreT> scoreGm_;      // this core's score slots
+    GlobalTensor<float> scoreGm_;       // this core's score slots
+    GlobalTensor<half> weightSlotGm_;   // Mat-Duce: this core's W~ slot [rows, rows*64]
     GlobalTensor<float> partialGm_;     // the whole workspace, for every core's partial lists
     TQue<TPosition::VECIN, 2> inQue_;
-    TBuf<TPosition::VECCALC> workBuf_, keyScaleRawBuf_, keyScaleBuf_, poolBuf_, blockBuf_, rampBuf_, blockIndexBuf_,
+    TBuf<TPosition::VECCALC> weightRowBuf_, keyScaleRawBuf_, keyScaleBuf_, poolBuf_, blockBuf_, rampBuf_, blockIndexBuf_,
         sortABuf_, sortBBuf_, weightRawBuf_, queryScaleRawBuf_, weightBuf_, weightTmpBuf_, weightBrcbBuf_;
-    LocalTensor<float> work_, keyScale_, pool_, block_, sortA_, sortB_, weight_, weightTmp_, weightBrcb_;
-    LocalTensor<half> keyScaleRaw_, queryScaleRaw_;
+    LocalTensor<float> keyScale_, pool_, block_, sortA_, sortB_, weight_, weightTmp_, weightBrcb_;
+    LocalTensor<half> keyScaleRaw_, queryScaleRaw_, weightRow_;
     LocalTensor<WeightT> weightRaw_;
     LocalTensor<int32_t> ramp_, blockIndex_;
     WorkUnit unit_;

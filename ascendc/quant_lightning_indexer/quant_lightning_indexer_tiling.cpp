@@ -1,5 +1,5 @@
-// Host tiling of quant_lightning_indexer (CANN-free): the lightning_indexer tiling with fp16 score slots
-// and the quant modes checked.
+// Host tiling of quant_lightning_indexer (CANN-free): the lightning_indexer tiling with the cube head sum
+// (Mat-Duce) and the quant modes checked.
 #include "quant_lightning_indexer_tiling_problem.h"
 #include "lightning_indexer/lightning_indexer_tiling.h"
 
@@ -9,7 +9,7 @@ int QuantLightningIndexerComputeTiling(const QuantLightningIndexerTilingProblem&
     const char* op = "quant_lightning_indexer";
     if (p.query_quant_mode != 0) return IndexerTiling::FailInt(r, op, "query_quant_mode", "0", p.query_quant_mode);
     if (p.key_quant_mode != 0) return IndexerTiling::FailInt(r, op, "key_quant_mode", "0", p.key_quant_mode);
-    int rc = IndexerTiling::Compute(op, p, plat, sizeof(uint16_t), tiling, r);
+    int rc = IndexerTiling::Compute(op, p, plat, true, tiling, r);
     if (rc == 0) {
         tiling->queryQuantMode = uint32_t(p.query_quant_mode);
         tiling->keyQuantMode = uint32_t(p.key_quant_mode);
