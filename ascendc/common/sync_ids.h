@@ -1,0 +1,21 @@
+// Every cross-core flag id of the project's kernels, with its protocol. Ids 11-14 belong to SyncAll.
+// A flag may run at most 15 sets ahead of its waits: each ring below has at most SCORE_SLOTS (2) in flight.
+//
+// id | mode | set by (pipe)              | waited by | meaning
+// ---+------+----------------------------+-----------+-------------------------------------------------
+//  0 |  2   | AIC (PIPE_FIX)             | both AIVs | C1V1_SCORE_READY: a score slot holds tile t's Q.K^T
+//  1 |  2   | both AIVs (PIPE_MTE2)      | AIC       | V1C1_SCORE_FREE: both AIVs have read the slot; each
+//    |      |                            |           | AIV pre-credits it once per slot, the AIC drains it
+//  2 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V0C2_WEIGHTS_READY: a unit's head-weight matrix is in
+//    |      |                            |           | GM (int8 Mat-Duce); the next unit's write waits for the
+//    |      |                            |           | AIVs' last SCORE_READY of this one, so 1 in flight
+#pragma once
+
+#include <cstdint>
+
+namespace dsa {
+constexpr uint16_t C1V1_SCORE_READY = 0;
+constexpr uint16_t V1C1_SCORE_FREE = 1;
+constexpr uint16_t V0C2_WEIGHTS_READY = 2;
+constexpr uint8_t CROSS_CORE_MODE_AIC_AIV = 2;  // one AIC with its two AIVs
+}  // namespace dsa
