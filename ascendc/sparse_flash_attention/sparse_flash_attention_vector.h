@@ -1,0 +1,168 @@
+// AIV role of sparse flash attention: each AIV owns half of the heads (AIV 0 the first ceil(N1/2)).
+// V1: per key tile, the logits of its heads -> online softmax (online_softmax.h) -> bf16 P to the
+// probs slot, and the running output accumulator rescaled by exp(m - m'). V2: the tile's P.V~ added
+// to the accumulator; at the row's end O / l -> bf16 -> attention_out (zeros for a row without keys).
+//
+// UB plan (bytes, 64 heads per AIV):
+//   logitsUb   [64, 64] fp32                       16 KB
+//   probsUb    [64, 64] bf16                        8 KB
+//   accUb      [64, 512] fp32 output accumulator  128 KB
+//   outTileUb  [8, 512] fp32 slice of P.V~         16 KB
+//   outUb      [8, 512] bf16 slice of the output    8 KB
+//   softmax    OnlineSoftmax::SCRATCH_BYTES        3.25 KB
+// Events: V_MTE2 (logitsUb, outTileUb free) and MTE3_V (probsUb, outUb free) are pre-set by the
+// constructor and drained by the destructor; MTE2_V and V_MTE3 are set and waited back to back.
+#pragma once
+
+#include "sparse_flash_attention_common.h"
+
+namespace dsa {
+
+template <class P>
+class SfaVector {
+    using OutT = typename P::OutT;
+    static constexpr uint32_t D = SfaPlan::HEAD_DIM;
+    static constexpr uint32_t KT = SfaPlan::KEY_TILE;
+    static constexpr uint32_t HV = SfaPlan::MAX_HEADS / 2;
+    static constexpr uint32_t CH = SfaPlan::OUT_CHUNK_HEADS;
+    static constexpr uint32_t LOGITS_UB = HV * KT * sizeof(float);
+    static constexpr uint32_t PROBS_UB = HV * KT * sizeof(OutT);
+    static constexpr uint32_t ACC_UB = HV * D * sizeof(float);
+    static constexpr uint32_t OUT_TILE_UB = CH * D * sizeof(float);
+    static constexpr uint32_t OUT_UB = CH * D * sizeof(OutT);
+    static_assert(KT == OnlineSoftmax::TILE && HV <= OnlineSoftmax::ROWS_MAX, "tile shape of the softmax");
+    static_assert(LOGITS_UB + PROBS_UB + ACC_UB + OUT_TILE_UB + OUT_UB + OnlineSoftmax::SCRATCH_BYTES <= UB_USABLE_BYTES,
+                  "UB plan exceeds 184 KB");
+
+    static constexpr event_t EV_LOGITS = EVENT_ID0;    // V_MTE2
+    static constexpr event_t EV_OUT_TILE = EVENT_ID1;  // V_MTE2
+    static constexpr event_t EV_PROBS = EVENT_ID0;     // MTE3_V
+    static constexpr event_t EV_OUT = EVENT_ID1;       // MTE3_V
+
+public:
+    __aicore__ inline SfaVector()
+    {
+        SetFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        SetFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+        SetFlag<HardEvent::MTE3_V>(EV_PROBS);
+        SetFlag<HardEvent::MTE3_V>(EV_OUT);
+    }
+    __aicore__ inline ~SfaVector()
+    {
+        WaitFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        WaitFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+        WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
+        WaitFlag<HardEvent::MTE3_V>(EV_OUT);
+    }
+
+    __aicore__ inline void InitParams(const SfaParams& p, const SfaGm& gm, uint32_t core, uint32_t sub)
+    {
+        p_ = p;
+        const uint32_t half = (p.heads + 1) / 2;
+        head0_ = sub * half;
+        heads_ = head0_ < p.heads ? Min(half, p.heads - head0_) : 0;
+        GM_ADDR ws = gm.workspace + uint64_t(core) * SfaPlan::CORE_WORKSPACE_BYTES;
+        logitsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws), SfaPlan::LOGITS_SLOT_BYTES / sizeof(float));
+        probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(ws + SfaPlan::LOGITS_SLOT_BYTES),
+                                 SfaPlan::PROBS_SLOT_BYTES / sizeof(OutT));
+        outSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SfaPlan::LOGITS_SLOT_BYTES + SfaPlan::PROBS_SLOT_BYTES),
+                                   SfaPlan::OUT_SLOT_BYTES / sizeof(float));
+        outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(gm.out));
+    }
+
+    __aicore__ inline void InitBuffers(TPipe* pipe)
+    {
+        pipe->InitBuffer(logitsBuf_, LOGITS_UB);
+        pipe->InitBuffer(probsBuf_, PROBS_UB);
+        pipe->InitBuffer(accBuf_, ACC_UB);
+        pipe->InitBuffer(outTileBuf_, OUT_TILE_UB);
+        pipe->InitBuffer(outBuf_, OUT_UB);
+        pipe->InitBuffer(softmaxBuf_, OnlineSoftmax::SCRATCH_BYTES);
+        logitsUb_ = logitsBuf_.Get<float>();
+        probsUb_ = probsBuf_.Get<OutT>();
+        accUb_ = accBuf_.Get<float>();
+        outTileUb_ = outTileBuf_.Get<float>();
+        outUb_ = outBuf_.Get<OutT>();
+        softmax_.Init(softmaxBuf_.Get<float>());
+    }
+
+    __aicore__ inline void BeginRow()
+    {
+        softmax_.Reset(heads_);
+        if (heads_ == 0) return;
+        Duplicate(accUb_, 0.0f, int32_t(heads_ * D));
+        PipeBarrier<PIPE_V>();
+    }
+
+    // V1: the tile's logits (its first `keys` columns valid) -> P (bf16) in the probs slot.
+    __aicore__ inline void Softmax(uint32_t keys)
+    {
+        if (heads_ == 0) return;
+        const uint32_t n = heads_ * KT;
+        WaitFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        DataCopy(logitsUb_, logitsGm_[head0_ * KT], n);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        softmax_.Update(logitsUb_, keys, p_.scale);
+        WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
+        Cast(probsUb_, logitsUb_, RoundMode::CAST_RINT, n);
+        SetFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        DataCopy(probsGm_[head0_ * KT], probsUb_, n);
+        SetFlag<HardEvent::MTE3_V>(EV_PROBS);
+    }
+
+    // Before the tile's P.V~ arrives: acc *= exp(m - m') per head.
+    __aicore__ inline void Rescale()
+    {
+        if (heads_ == 0) return;
+        softmax_.RescaleRows(accUb_, D);
+    }
+
+    // V2: acc += the tile's P.V~ (out slot), CH heads per copy.
+    __aicore__ inline void Accumulate()
+    {
+        for (uint32_t h = 0; h < heads_; h += CH) {
+            const uint32_t n = Min(CH, heads_ - h) * D;
+            WaitFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+            DataCopy(outTileUb_, outSlotGm_[(head0_ + h) * D], n);
+            SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+            WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+            Add(accUb_[h * D], accUb_[h * D], outTileUb_, int32_t(n));
+            SetFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+        }
+        PipeBarrier<PIPE_V>();
+    }
+
+    // Row end: attention_out rows of this AIV's heads = bf16(acc / l), or zeros when the row had no key.
+    __aicore__ inline void EndRow(const RowRun& r, bool hadKeys)
+    {
+        if (heads_ == 0) return;
+        if (hadKeys) softmax_.Finalize(accUb_, D);
+        for (uint32_t h = 0; h < heads_; h += CH) {
+            const uint32_t n = Min(CH, heads_ - h) * D;
+            WaitFlag<HardEvent::MTE3_V>(EV_OUT);
+            if (hadKeys) Cast(outUb_, accUb_[h * D], RoundMode::CAST_RINT, n);
+            else Duplicate(outUb_.template ReinterpretCast<int16_t>(), int16_t(0), int32_t(n));
+            SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+            WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+            DataCopy(outGm_[(r.flatRow * p_.heads + head0_ + h) * D], outUb_, n);
+            SetFlag<HardEvent::MTE3_V>(EV_OUT);
+        }
+    }
+
+private:
+    SfaParams p_;
+    uint32_t head0_ = 0, heads_ = 0;
+    GlobalTensor<float> logitsGm_;   // this core's logits slot [N1, 64] fp32
+    GlobalTensor<OutT> probsGm_;     // this core's probs slot [N1, 64] bf16
+    GlobalTensor<float> outSlotGm_;  // this core's out slot [N1, 512] fp32
+    GlobalTensor<OutT> outGm_;       // attention_out [rows, N1, 512]
+    TBuf<TPosition::VECCALC> logitsBuf_, probsBuf_, accBuf_, outTileBuf_, outBuf_, softmaxBuf_;
+    LocalTensor<float> logitsUb_, accUb_, outTileUb_;
+    LocalTensor<OutT> probsUb_, outUb_;
+    OnlineSoftmax softmax_;
+};
+
+}  // namespace dsa
