@@ -7,20 +7,41 @@
 #include "common/gather_kv.h"
 #include "common/layout.h"
 #include "common/online_softmax.h"
+#include "common/quant.h"
 #include "common/sync_ids.h"
 #include "sparse_flash_attention_plan.h"
 
 namespace dsa {
 
-// bf16 query and KV: the cube gathers K~ = [key | key_rope] and V~ = value rows straight from GM into
-// L1. (The int8 caches of the antiquant / quant ops are meant as further policies: KV rows gathered and
-// dequantised on the vector cores into a bf16 workspace tile the cube then reads the same way.)
+// bf16 query and KV (sparse_flash_attention): the cube gathers K~ = [key | key_rope] and V~ = value rows
+// straight from GM into L1; the query rope is its own tensor.
 template <class QueryT_, class KvT_>
 struct SfaBf16Policy {
     using QueryT = QueryT_;
-    using KvT = KvT_;
+    using KvT = KvT_;   // the cube's K~ / V~ operand type
     using OutT = QueryT_;
+    static constexpr bool KV_DEQUANT = false;      // KV rows gathered by the cube as they are
+    static constexpr bool QUERY_PACKED = false;    // query [.., 512] and query_rope [.., 64] apart
+    static constexpr uint64_t CORE_WORKSPACE = SfaPlan::CORE_WORKSPACE_BYTES;
 };
+
+// Packed int8 KV rows (sparse_flash_attention_antiquant, 656 bytes: int8 nope, bf16 rope, 4 fp32 scales):
+// the AIVs gather and dequantise the tile's rows (common/quant.h) into a bf16 kv slot in GM, which the
+// cube then loads like a dense tile; the query is [.., 576] with its rope packed after the nope dims.
+struct SfaAntiquantPolicy {
+    using QueryT = bfloat16_t;
+    using KvT = bfloat16_t;
+    using OutT = bfloat16_t;
+    static constexpr bool KV_DEQUANT = true;
+    static constexpr bool QUERY_PACKED = true;
+    static constexpr uint64_t CORE_WORKSPACE = SfaPlan::CORE_WORKSPACE_BYTES_DEQUANT;
+};
+
+// Byte offsets inside one core's workspace.
+constexpr uint64_t SFA_PROBS_OFFSET = SfaPlan::LOGITS_SLOT_BYTES;
+constexpr uint64_t SFA_OUT_OFFSET = SFA_PROBS_OFFSET + SfaPlan::PROBS_SLOT_BYTES;
+constexpr uint64_t SFA_KV_OFFSET = SFA_OUT_OFFSET + SfaPlan::OUT_SLOT_BYTES;
+constexpr uint64_t SFA_V_OFFSET = SFA_KV_OFFSET + SfaPlan::KV_SLOT_BYTES;
 
 struct SfaParams {
     uint32_t batch = 0;
@@ -61,17 +82,17 @@ __aicore__ inline SfaParams ResolveSfaParams(const Tiling& t)
 }
 
 struct SfaGm {
-    GM_ADDR query = nullptr;      // [B,S1,N1,512] / [T,N1,512] QueryT
-    GM_ADDR key = nullptr;        // [B,S2,1,512] / [T2,1,512] / [blocks,blockSize,1,512] KvT
+    GM_ADDR query = nullptr;      // [B,S1,N1,512] / [T,N1,512] QueryT (QUERY_PACKED: [.., N1, 576])
+    GM_ADDR key = nullptr;        // [B,S2,1,512] / [T2,1,512] / [blocks,blockSize,1,512] KvT (KV_DEQUANT: int8 [.., 656])
     GM_ADDR value = nullptr;      // shaped like key (in MLA-absorb the same tensor)
     GM_ADDR indices = nullptr;    // int32 [B,S1,1,K] / [T,1,K]
     GM_ADDR blockTable = nullptr; // int32 [B, maxBlocks], PA_BSND only
     GM_ADDR actualSeqQ = nullptr; // int32 [B] or nullptr (BSND: all S1)
     GM_ADDR actualSeqKv = nullptr;// int32 [B] or nullptr (BSND: all S2)
-    GM_ADDR queryRope = nullptr;  // [.., N1, 64] QueryT or nullptr
-    GM_ADDR keyRope = nullptr;    // [.., 1, 64] KvT, laid out like key, or nullptr
+    GM_ADDR queryRope = nullptr;  // [.., N1, 64] QueryT or nullptr (QUERY_PACKED: unused)
+    GM_ADDR keyRope = nullptr;    // [.., 1, 64] KvT, laid out like key, or nullptr (KV_DEQUANT: unused)
     GM_ADDR out = nullptr;        // [.., N1, 512] OutT
-    GM_ADDR workspace = nullptr;  // per core: SfaPlan::CORE_WORKSPACE_BYTES (logits, probs, out slots)
+    GM_ADDR workspace = nullptr;  // per core: P::CORE_WORKSPACE bytes (logits, probs, out, [kv, v] slots)
 };
 
 // One query row (token) of one batch, as every role sees it.

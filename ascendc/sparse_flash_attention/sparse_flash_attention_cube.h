@@ -79,19 +79,25 @@ public:
         mPad_ = Align(p.heads, 16u);
         bands_ = (D + p.ropeDim) / C0;
         valueIsKey_ = gm.value == gm.key;
+        queryStride_ = P::QUERY_PACKED ? D + p.ropeDim : D;
+        ropeStride_ = P::QUERY_PACKED ? D + p.ropeDim : p.ropeDim;
         queryGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(gm.query));
-        keyGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.key));
-        valueGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.value));
-        if (p.ropeDim != 0) {
-            queryRopeGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(gm.queryRope));
-            keyRopeGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.keyRope));
+        GM_ADDR ws = gm.workspace + uint64_t(core) * P::CORE_WORKSPACE;
+        if constexpr (P::KV_DEQUANT) {
+            keySlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(ws + SFA_KV_OFFSET), SfaPlan::KV_SLOT_BYTES / sizeof(KvT));
+            valueSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(ws + SFA_V_OFFSET), SfaPlan::V_SLOT_BYTES / sizeof(KvT));
+        } else {
+            keyGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.key));
+            valueGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.value));
+            if (p.ropeDim != 0) keyRopeGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(gm.keyRope));
         }
-        GM_ADDR ws = gm.workspace + uint64_t(core) * SfaPlan::CORE_WORKSPACE_BYTES;
+        if (p.ropeDim != 0) {
+            if constexpr (P::QUERY_PACKED) queryRopeGm_ = queryGm_[D];
+            else queryRopeGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(gm.queryRope));
+        }
         logitsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws), SfaPlan::LOGITS_SLOT_BYTES / sizeof(float));
-        probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(ws + SfaPlan::LOGITS_SLOT_BYTES),
-                                 SfaPlan::PROBS_SLOT_BYTES / sizeof(QT));
-        outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SfaPlan::LOGITS_SLOT_BYTES + SfaPlan::PROBS_SLOT_BYTES),
-                               SfaPlan::OUT_SLOT_BYTES / sizeof(float));
+        probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(ws + SFA_PROBS_OFFSET), SfaPlan::PROBS_SLOT_BYTES / sizeof(QT));
+        outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SFA_OUT_OFFSET), SfaPlan::OUT_SLOT_BYTES / sizeof(float));
     }
 
     __aicore__ inline void InitBuffers(TPipe* pipe)
@@ -131,15 +137,27 @@ public:
         return n;
     }
 
+    // KV_DEQUANT: the tile the AIVs dequantised (K~ [keys, 576] and, unless value is key, V~ [keys, 512]
+    // in the kv slots) -> keyL1 / valueL1. The scheduler has waited for V0C1_KV_READY.
+    __aicore__ inline void LoadKvTile(uint32_t keys)
+    {
+        WaitFlag<HardEvent::MTE1_MTE2>(EV_KV);
+        const uint32_t dqk = D + p_.ropeDim;
+        DataCopy(keyL1_, keySlotGm_, Nd2NzParams(1, keys, dqk, 0, dqk, KT, 1, 0));
+        if (!valueIsKey_) DataCopy(valueL1_, valueSlotGm_, Nd2NzParams(1, keys, D, 0, D, KT, 1, 0));
+        SetFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
+    }
+
     // The row's query [N1, 512 (+64)] GM -> L1 (NZ); stays for all its tiles.
     __aicore__ inline void LoadQuery(const RowRun& r)
     {
         WaitFlag<HardEvent::MTE1_MTE2>(EV_QUERY);
         const uint32_t n1 = p_.heads;
-        DataCopy(queryL1_, queryGm_[r.flatRow * n1 * D], Nd2NzParams(1, n1, D, 0, D, mPad_, 1, 0));
+        DataCopy(queryL1_, queryGm_[r.flatRow * n1 * queryStride_], Nd2NzParams(1, n1, D, 0, queryStride_, mPad_, 1, 0));
         if (p_.ropeDim != 0)
-            DataCopy(queryL1_[D * mPad_], queryRopeGm_[r.flatRow * n1 * p_.ropeDim],
-                     Nd2NzParams(1, n1, p_.ropeDim, 0, p_.ropeDim, mPad_, 1, 0));
+            DataCopy(queryL1_[D * mPad_], queryRopeGm_[r.flatRow * n1 * ropeStride_],
+                     Nd2NzParams(1, n1, p_.ropeDim, 0, ropeStride_, mPad_, 1, 0));
         SetFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
         WaitFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
     }
@@ -234,13 +252,15 @@ private:
 
     SfaParams p_;
     const KeyRows* keys_ = nullptr;
-    uint32_t mPad_ = 16, bands_ = 0, accCount_ = 0;
+    uint32_t mPad_ = 16, bands_ = 0, accCount_ = 0, queryStride_ = D, ropeStride_ = 0;
     bool valueIsKey_ = false;
-    GlobalTensor<QT> queryGm_;       // [rows, N1, 512]
-    GlobalTensor<QT> queryRopeGm_;   // [rows, N1, 64]; unset without rope
+    GlobalTensor<QT> queryGm_;       // [rows, N1, 512] (QUERY_PACKED: [rows, N1, 576])
+    GlobalTensor<QT> queryRopeGm_;   // [rows, N1, 64] (QUERY_PACKED: queryGm_ + 512, row stride 576); unset without rope
     GlobalTensor<KvT> keyGm_;        // [key rows, 1, 512]
     GlobalTensor<KvT> keyRopeGm_;    // [key rows, 1, 64]; unset without rope
     GlobalTensor<KvT> valueGm_;      // [key rows, 1, 512]
+    GlobalTensor<KvT> keySlotGm_;    // KV_DEQUANT: this core's dequantised K~ tile [64, 576]
+    GlobalTensor<KvT> valueSlotGm_;  // KV_DEQUANT: this core's dequantised V~ tile [64, 512]
     GlobalTensor<float> logitsGm_;   // this core's logits slot [N1, 64] fp32
     GlobalTensor<QT> probsGm_;       // this core's probs slot [N1, 64] bf16
     GlobalTensor<float> outGm_;      // this core's out slot [N1, 512] fp32

@@ -59,8 +59,16 @@ private:
             StartRow(r, cursor);
             bool loaded = false;
             for (;;) {
-                const uint32_t keys = cube.GatherTile(r, cursor);
-                if (keys == 0) break;
+                uint32_t keys = 0;
+                if constexpr (P::KV_DEQUANT) {
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
+                    if (keys == 0) break;
+                    CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V0C1_KV_READY);
+                    cube.LoadKvTile(keys);
+                } else {
+                    keys = cube.GatherTile(r, cursor);
+                    if (keys == 0) break;
+                }
                 if (!loaded) {
                     cube.LoadQuery(r);
                     loaded = true;
@@ -80,7 +88,7 @@ private:
         TPipe pipe;
         SfaVector<P> vec;
         const uint32_t core = GetBlockIdx() / 2;
-        vec.InitParams(p_, gm_, core, GetSubBlockIdx());
+        vec.InitParams(p_, gm_, &keys_, core, GetSubBlockIdx());
         vec.InitBuffers(&pipe);
         RowRun r;
         SparseCursor cursor;
@@ -90,8 +98,17 @@ private:
             vec.BeginRow();
             bool hadKeys = false;
             for (;;) {
-                const uint32_t keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
-                if (keys == 0) break;
+                uint32_t keys = 0;
+                if constexpr (P::KV_DEQUANT) {
+                    vec.BeginKv();
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row); });
+                    vec.EndKv();
+                    if (keys == 0) break;
+                    CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C1_KV_READY);
+                } else {
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
+                    if (keys == 0) break;
+                }
                 hadKeys = true;
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_LOGITS_READY);
                 vec.Softmax(keys);
@@ -102,6 +119,7 @@ private:
             }
             vec.EndRow(r, hadKeys);
         }
+        vec.Finish();
     }
 
     SfaGm gm_;

@@ -18,4 +18,8 @@ constexpr uint64_t LOGITS_SLOT_BYTES = uint64_t(MAX_HEADS) * KEY_TILE * 4;
 constexpr uint64_t PROBS_SLOT_BYTES = uint64_t(MAX_HEADS) * KEY_TILE * 2;
 constexpr uint64_t OUT_SLOT_BYTES = uint64_t(MAX_HEADS) * HEAD_DIM * 4;
 constexpr uint64_t CORE_WORKSPACE_BYTES = LOGITS_SLOT_BYTES + PROBS_SLOT_BYTES + OUT_SLOT_BYTES;
+// KV antiquant adds the dequantised tile: K~ [64, 576] bf16 and V~ [64, 512] bf16 (when value is not key).
+constexpr uint64_t KV_SLOT_BYTES = uint64_t(KEY_TILE) * (HEAD_DIM + ROPE_DIM) * 2;
+constexpr uint64_t V_SLOT_BYTES = uint64_t(KEY_TILE) * HEAD_DIM * 2;
+constexpr uint64_t CORE_WORKSPACE_BYTES_DEQUANT = CORE_WORKSPACE_BYTES + KV_SLOT_BYTES + V_SLOT_BYTES;
 }  // namespace SfaPlan

@@ -1,4 +1,6 @@
 // AIV role of sparse flash attention: each AIV owns half of the heads (AIV 0 the first ceil(N1/2)).
+// KV_DEQUANT (antiquant): V0, each AIV gathers and dequantises its half of a tile's rows (tile rows
+// [32 * sub, 32 * sub + 32)) into the kv slots (common/quant.h).
 // V1: per key tile, the logits of its heads -> online softmax (online_softmax.h) -> bf16 P to the
 // probs slot, and the running output accumulator rescaled by exp(m - m'). V2: the tile's P.V~ added
 // to the accumulator; at the row's end O / l -> bf16 -> attention_out (zeros for a row without keys).
@@ -7,9 +9,10 @@
 //   logitsUb   [64, 64] fp32                       16 KB
 //   probsUb    [64, 64] bf16                        8 KB
 //   accUb      [64, 512] fp32 output accumulator  128 KB
-//   outTileUb  [8, 512] fp32 slice of P.V~         16 KB
-//   outUb      [8, 512] bf16 slice of the output    8 KB
+//   outTileUb  [CH, 512] fp32 slice of P.V~        16 KB (CH = 8) | 8 KB (CH = 4, KV_DEQUANT)
+//   outUb      [CH, 512] bf16 slice of the output   8 KB          | 4 KB
 //   softmax    OnlineSoftmax::SCRATCH_BYTES        3.25 KB
+//   antiquant  KvAntiquant::SCRATCH_BYTES (KV_DEQUANT only)   ~10 KB
 // Events: V_MTE2 (logitsUb, outTileUb free) and MTE3_V (probsUb, outUb free) are pre-set by the
 // constructor and drained by the destructor; MTE2_V and V_MTE3 are set and waited back to back.
 #pragma once
@@ -24,14 +27,16 @@ class SfaVector {
     static constexpr uint32_t D = SfaPlan::HEAD_DIM;
     static constexpr uint32_t KT = SfaPlan::KEY_TILE;
     static constexpr uint32_t HV = SfaPlan::MAX_HEADS / 2;
-    static constexpr uint32_t CH = SfaPlan::OUT_CHUNK_HEADS;
+    static constexpr uint32_t CH = P::KV_DEQUANT ? SfaPlan::OUT_CHUNK_HEADS / 2 : SfaPlan::OUT_CHUNK_HEADS;
+    static constexpr uint32_t DEQ_UB = P::KV_DEQUANT ? KvAntiquant::SCRATCH_BYTES : 0;
     static constexpr uint32_t LOGITS_UB = HV * KT * sizeof(float);
     static constexpr uint32_t PROBS_UB = HV * KT * sizeof(OutT);
     static constexpr uint32_t ACC_UB = HV * D * sizeof(float);
     static constexpr uint32_t OUT_TILE_UB = CH * D * sizeof(float);
     static constexpr uint32_t OUT_UB = CH * D * sizeof(OutT);
     static_assert(KT == OnlineSoftmax::TILE && HV <= OnlineSoftmax::ROWS_MAX, "tile shape of the softmax");
-    static_assert(LOGITS_UB + PROBS_UB + ACC_UB + OUT_TILE_UB + OUT_UB + OnlineSoftmax::SCRATCH_BYTES <= UB_USABLE_BYTES,
+    static_assert(LOGITS_UB + PROBS_UB + ACC_UB + OUT_TILE_UB + OUT_UB + OnlineSoftmax::SCRATCH_BYTES + DEQ_UB <=
+                      UB_USABLE_BYTES,
                   "UB plan exceeds 184 KB");
 
     static constexpr event_t EV_LOGITS = EVENT_ID0;    // V_MTE2
@@ -55,18 +60,28 @@ public:
         WaitFlag<HardEvent::MTE3_V>(EV_OUT);
     }
 
-    __aicore__ inline void InitParams(const SfaParams& p, const SfaGm& gm, uint32_t core, uint32_t sub)
+    __aicore__ inline void InitParams(const SfaParams& p, const SfaGm& gm, const KeyRows* keys, uint32_t core,
+                                      uint32_t sub)
     {
         p_ = p;
+        keys_ = keys;
+        sub_ = sub;
+        valueIsKey_ = gm.value == gm.key;
         const uint32_t half = (p.heads + 1) / 2;
         head0_ = sub * half;
         heads_ = head0_ < p.heads ? Min(half, p.heads - head0_) : 0;
-        GM_ADDR ws = gm.workspace + uint64_t(core) * SfaPlan::CORE_WORKSPACE_BYTES;
+        GM_ADDR ws = gm.workspace + uint64_t(core) * P::CORE_WORKSPACE;
         logitsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws), SfaPlan::LOGITS_SLOT_BYTES / sizeof(float));
-        probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(ws + SfaPlan::LOGITS_SLOT_BYTES),
-                                 SfaPlan::PROBS_SLOT_BYTES / sizeof(OutT));
-        outSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SfaPlan::LOGITS_SLOT_BYTES + SfaPlan::PROBS_SLOT_BYTES),
-                                   SfaPlan::OUT_SLOT_BYTES / sizeof(float));
+        probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(ws + SFA_PROBS_OFFSET), SfaPlan::PROBS_SLOT_BYTES / sizeof(OutT));
+        outSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SFA_OUT_OFFSET), SfaPlan::OUT_SLOT_BYTES / sizeof(float));
+        if constexpr (P::KV_DEQUANT) {
+            keyRowsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.key));
+            valueRowsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.value));
+            keySlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(ws + SFA_KV_OFFSET),
+                                       SfaPlan::KV_SLOT_BYTES / sizeof(bfloat16_t));
+            valueSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(ws + SFA_V_OFFSET),
+                                         SfaPlan::V_SLOT_BYTES / sizeof(bfloat16_t));
+        }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(gm.out));
     }
 
@@ -84,7 +99,37 @@ public:
         outTileUb_ = outTileBuf_.Get<float>();
         outUb_ = outBuf_.Get<OutT>();
         softmax_.Init(softmaxBuf_.Get<float>());
+        if constexpr (P::KV_DEQUANT) {
+            pipe->InitBuffer(dequantBuf_, DEQ_UB);
+            dequant_.Init(dequantBuf_.Get<uint8_t>());
+        }
     }
+    __aicore__ inline void Finish()
+    {
+        if constexpr (P::KV_DEQUANT) dequant_.Drain();
+    }
+
+    // V0 (KV_DEQUANT): a tile starts; its selected runs arrive through StageKv, EndKv sends the last rows.
+    __aicore__ inline void BeginKv() { dequant_.Begin(keyRowsGm_, keySlotGm_, true); }
+    __aicore__ inline void StageKv(const RowRun& r, const KeyRun& run, uint32_t row)
+    {
+        const uint32_t lo = sub_ * (SfaPlan::KEY_TILE / 2), hi = lo + SfaPlan::KEY_TILE / 2;
+        const uint32_t a = Max(row, lo), b = Min(row + run.count, hi);
+        for (uint32_t t = a; t < b;) {
+            uint64_t flatRow = 0;
+            const uint32_t n = keys_->Run(r.batch, r.kvStart, run.pos + (t - row), b - t, flatRow);
+            dequant_.Add(flatRow, n, t);
+            if (!valueIsKey_) {
+                dequant_.Flush();
+                dequant_.Begin(valueRowsGm_, valueSlotGm_, false);
+                dequant_.Add(flatRow, n, t);
+                dequant_.Flush();
+                dequant_.Begin(keyRowsGm_, keySlotGm_, true);
+            }
+            t += n;
+        }
+    }
+    __aicore__ inline void EndKv() { dequant_.Flush(); }
 
     __aicore__ inline void BeginRow()
     {
@@ -154,7 +199,13 @@ public:
 
 private:
     SfaParams p_;
-    uint32_t head0_ = 0, heads_ = 0;
+    const KeyRows* keys_ = nullptr;
+    uint32_t head0_ = 0, heads_ = 0, sub_ = 0;
+    bool valueIsKey_ = false;
+    GlobalTensor<int8_t> keyRowsGm_, valueRowsGm_;           // KV_DEQUANT: packed cache rows [.., 656] bytes
+    GlobalTensor<bfloat16_t> keySlotGm_, valueSlotGm_;       // KV_DEQUANT: this core's kv slots
+    TBuf<TPosition::VECCALC> dequantBuf_;
+    KvAntiquant dequant_;
     GlobalTensor<float> logitsGm_;   // this core's logits slot [N1, 64] fp32
     GlobalTensor<OutT> probsGm_;     // this core's probs slot [N1, 64] bf16
     GlobalTensor<float> outSlotGm_;  // this core's out slot [N1, 512] fp32
