@@ -93,6 +93,10 @@ public:
         RowOp<true>(acc, cols);
     }
 
+    // The running max m and sum l of each row ([ROWS_MAX] fp32, rows valid).
+    __aicore__ inline const LocalTensor<float>& RowMax() const { return max_; }
+    __aicore__ inline const LocalTensor<float>& RowSum() const { return sum_; }
+
 private:
     template <bool DIV>
     __aicore__ inline void RowOp(const LocalTensor<float>& acc, uint32_t cols)

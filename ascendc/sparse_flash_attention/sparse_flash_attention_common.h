@@ -58,6 +58,7 @@ struct SfaParams {
     uint32_t layoutQuery = 0;
     uint32_t layoutKv = 0;
     uint32_t usedCoreNum = 1;
+    uint32_t splits = 1;       // parts per row (tile t of a row goes to part t % splits)
 };
 
 template <class Tiling>
@@ -78,6 +79,7 @@ __aicore__ inline SfaParams ResolveSfaParams(const Tiling& t)
     p.layoutQuery = t.layoutQuery;
     p.layoutKv = t.layoutKv;
     p.usedCoreNum = t.usedCoreNum;
+    p.splits = t.splits;
     return p;
 }
 
@@ -102,10 +104,12 @@ struct RowRun {
     uint64_t flatRow = 0;    // row of the [rows, N1, D] query / output
     uint64_t kvStart = 0;    // flat key row of the batch's key 0 (contiguous layouts)
     uint32_t visible = 0;    // keys the row may see (0 for a BSND row past the batch's query length)
+    uint32_t part = 0;       // which part of the row (its tiles t with t % parts == part)
+    uint64_t item = 0;       // global (row, part) index = row index * parts + part: the partial slot
 };
 
-// Query rows in (batch, row) order; BSND rows past a batch's query length are included (they output
-// zeros). Row u goes to core u % cores.
+// Query rows in (batch, row) order, each as `parts` items; BSND rows past a batch's query length are
+// included (they output zeros). Item u goes to core u % cores.
 class RowWalker {
 public:
     __aicore__ inline void Init(const QueryRows* q, const KeyRows* k, const SfaParams& p)
@@ -121,11 +125,12 @@ public:
     {
         b_ = 0;
         i_ = 0;
+        part_ = 0;
         loaded_ = false;
         unit_ = 0;
     }
-    // Next row of `core` (of `cores`).
-    __aicore__ inline bool Next(uint32_t core, uint32_t cores, RowRun& r)
+    // Next (row, part) item of `core` (of `cores`).
+    __aicore__ inline bool Next(uint32_t core, uint32_t cores, uint32_t parts, RowRun& r)
     {
         while (b_ < batch_) {
             if (!loaded_) {
@@ -137,8 +142,16 @@ public:
                 loaded_ = true;
             }
             if (i_ < rows_) {
-                const uint32_t i = i_++;
-                if (unit_++ % cores != core) continue;
+                const uint32_t i = i_;
+                const uint32_t part = part_;
+                if (++part_ == parts) {
+                    part_ = 0;
+                    ++i_;
+                }
+                const uint64_t item = unit_++;
+                if (item % cores != core) continue;
+                r.part = part;
+                r.item = item;
                 r.batch = b_;
                 r.row = i;
                 r.flatRow = qStart_ + i;
@@ -156,7 +169,7 @@ public:
 private:
     const QueryRows* q_ = nullptr;
     const KeyRows* k_ = nullptr;
-    uint32_t batch_ = 0, sparseMode_ = 0, b_ = 0, i_ = 0, rows_ = 0, qLen_ = 0, kLen_ = 0;
+    uint32_t batch_ = 0, sparseMode_ = 0, b_ = 0, i_ = 0, part_ = 0, rows_ = 0, qLen_ = 0, kLen_ = 0;
     uint64_t qStart_ = 0, kStart_ = 0, unit_ = 0;
     bool bsnd_ = true, loaded_ = false;
 };

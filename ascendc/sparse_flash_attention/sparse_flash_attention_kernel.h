@@ -7,7 +7,9 @@
 //   AIV  wait LOGITS_READY;  V1 online softmax -> P (bf16) -> probs slot;  set PROBS_READY;  rescale O
 //   AIC  wait PROBS_READY;  C2 P.V~ -> out slot;  set OUT_READY
 //   AIV  wait OUT_READY;  V2 O += P.V~;  at the row's end O / l -> attention_out (zeros without keys)
-// The three flags alternate strictly, so each slot has one tile in flight. See DESIGN.md.
+// The three flags alternate strictly, so each slot has one tile in flight. With fewer rows than cores
+// (decode) each row is `splits` items (tile t to part t % splits) on different cores; each part writes
+// its unnormalised (max, sum, O) and, after SyncAll, V3 merges them per row. See DESIGN.md.
 #pragma once
 
 #include "sparse_flash_attention_common.h"
@@ -44,6 +46,12 @@ private:
     {
         cursor.Init(indicesGm_, r.flatRow * p_.sparseSize, p_.sparseSize, p_.sparseBlockSize, r.visible);
     }
+    // Tile t of the row belongs to another part: walk past it. False when the row has no tile t.
+    __aicore__ inline bool SkipForeignTile(SparseCursor& cursor, const RowRun& r, uint32_t t, bool& skipped) const
+    {
+        skipped = t % p_.splits != r.part;
+        return !skipped || cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {}) != 0;
+    }
 
     __aicore__ inline void ProcessCube()
     {
@@ -55,10 +63,13 @@ private:
         RowRun r;
         SparseCursor cursor;
         rows_.Reset();
-        while (rows_.Next(core, GetBlockNum(), r)) {
+        while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
             StartRow(r, cursor);
             bool loaded = false;
-            for (;;) {
+            for (uint32_t t = 0;; ++t) {
+                bool skipped = false;
+                if (!SkipForeignTile(cursor, r, t, skipped)) break;
+                if (skipped) continue;
                 uint32_t keys = 0;
                 if constexpr (P::KV_DEQUANT) {
                     keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
@@ -93,11 +104,14 @@ private:
         RowRun r;
         SparseCursor cursor;
         rows_.Reset();
-        while (rows_.Next(core, GetBlockNum(), r)) {
+        while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
             StartRow(r, cursor);
             vec.BeginRow();
             bool hadKeys = false;
-            for (;;) {
+            for (uint32_t t = 0;; ++t) {
+                bool skipped = false;
+                if (!SkipForeignTile(cursor, r, t, skipped)) break;
+                if (skipped) continue;
                 uint32_t keys = 0;
                 if constexpr (P::KV_DEQUANT) {
                     vec.BeginKv();
@@ -117,7 +131,15 @@ private:
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_OUT_READY);
                 vec.Accumulate();
             }
-            vec.EndRow(r, hadKeys);
+            if (p_.splits > 1) vec.WritePartial(r);
+            else vec.EndRow(r, hadKeys);
+        }
+        if (p_.splits > 1) {
+            // V3: every part's (max, sum, O) is in GM; the row's core merges them (both AIVs, own heads).
+            PipeBarrier<PIPE_ALL>();
+            SyncAll<true>();
+            rows_.Reset();
+            while (rows_.Next(core, GetBlockNum(), 1, r)) vec.Combine(r);
         }
         vec.Finish();
     }

@@ -22,4 +22,9 @@ constexpr uint64_t CORE_WORKSPACE_BYTES = LOGITS_SLOT_BYTES + PROBS_SLOT_BYTES +
 constexpr uint64_t KV_SLOT_BYTES = uint64_t(KEY_TILE) * (HEAD_DIM + ROPE_DIM) * 2;
 constexpr uint64_t V_SLOT_BYTES = uint64_t(KEY_TILE) * HEAD_DIM * 2;
 constexpr uint64_t CORE_WORKSPACE_BYTES_DEQUANT = CORE_WORKSPACE_BYTES + KV_SLOT_BYTES + V_SLOT_BYTES;
+
+// Split rows (splits > 1): after every core's slots, one partial per (row, part): O [N1, 512] fp32
+// unnormalised, then the running max and sum [MAX_HEADS] fp32 each.
+constexpr uint32_t MAX_SPLITS = 8;
+constexpr uint64_t PARTIAL_STAT_BYTES = uint64_t(MAX_HEADS) * 4;
 }  // namespace SfaPlan

@@ -56,8 +56,18 @@ int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, int64_
     const uint64_t maxSeqQ = lq == 0 ? uint64_t(p.S1) : uint64_t(p.T);
     const uint64_t maxSeqKv = lkv == 0 ? uint64_t(p.S2) : lkv == 1 ? uint64_t(p.T2) : uint64_t(p.max_blocks) * p.block_size;
     const uint64_t rows = lq == 0 ? uint64_t(p.B) * p.S1 : uint64_t(p.T);
-    uint64_t cores = rows < 1 ? 1 : rows;
+    // Fewer rows than cores (decode): split each row's key tiles into parts, no more than it has tiles.
+    uint64_t splits = 1;
+    if (rows > 0 && rows < plat.aicNum) {
+        const uint64_t maxTiles = (uint64_t(p.K) * uint64_t(p.sparse_block_size) + SfaPlan::KEY_TILE - 1) / SfaPlan::KEY_TILE;
+        splits = plat.aicNum / rows;
+        if (splits > maxTiles) splits = maxTiles;
+        if (splits > SfaPlan::MAX_SPLITS) splits = SfaPlan::MAX_SPLITS;
+        if (splits < 1) splits = 1;
+    }
+    uint64_t cores = rows * splits < 1 ? 1 : rows * splits;
     if (cores > plat.aicNum) cores = plat.aicNum;
+    const uint64_t partialBytes = uint64_t(p.N1) * SfaPlan::HEAD_DIM * 4 + 2 * SfaPlan::PARTIAL_STAT_BYTES;
 
     t->batch = uint32_t(p.B);
     t->maxSeqQ = uint32_t(maxSeqQ);
@@ -73,9 +83,10 @@ int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, int64_
     t->layoutQuery = uint32_t(lq);
     t->layoutKv = uint32_t(lkv);
     t->usedCoreNum = uint32_t(cores);
+    t->splits = uint32_t(splits);
     r->blockDim = uint32_t(cores);
     r->tilingKey = p.variant;
-    r->workspaceSize = cores * coreWorkspace;
+    r->workspaceSize = cores * coreWorkspace + (splits > 1 ? rows * splits * partialBytes : 0);
     r->error[0] = '\0';
     return 0;
 }

@@ -1,4 +1,7 @@
 // AIV role of sparse flash attention: each AIV owns half of the heads (AIV 0 the first ceil(N1/2)).
+// Split rows: WritePartial stores the part's unnormalised O and its (max, sum); V3 Combine merges a
+// row's parts: M = max_j m_j, w_j = exp(m_j - M), O = sum_j w_j O_j / max(sum_j w_j l_j, tiny) (an empty
+// part has m = LOWEST, l = 0, O = 0; a row without keys stays 0).
 // KV_DEQUANT (antiquant): V0, each AIV gathers and dequantises its half of a tile's rows (tile rows
 // [32 * sub, 32 * sub + 32)) into the kv slots (common/quant.h).
 // V1: per key tile, the logits of its heads -> online softmax (online_softmax.h) -> bf16 P to the
@@ -43,6 +46,7 @@ class SfaVector {
     static constexpr event_t EV_OUT_TILE = EVENT_ID1;  // V_MTE2
     static constexpr event_t EV_PROBS = EVENT_ID0;     // MTE3_V
     static constexpr event_t EV_OUT = EVENT_ID1;       // MTE3_V
+    static constexpr event_t EV_PARTIAL = EVENT_ID3;   // MTE3_V, set and waited back to back (id 2: KvAntiquant)
 
 public:
     __aicore__ inline SfaVector()
@@ -83,6 +87,8 @@ public:
                                          SfaPlan::V_SLOT_BYTES / sizeof(bfloat16_t));
         }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(gm.out));
+        partialBytes_ = uint64_t(p.heads) * D * sizeof(float) + 2 * SfaPlan::PARTIAL_STAT_BYTES;
+        partialGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(gm.workspace + uint64_t(p.usedCoreNum) * P::CORE_WORKSPACE));
     }
 
     __aicore__ inline void InitBuffers(TPipe* pipe)
@@ -185,6 +191,118 @@ public:
     {
         if (heads_ == 0) return;
         if (hadKeys) softmax_.Finalize(accUb_, D);
+        StoreOut(r, hadKeys);
+    }
+
+    // Split rows: this part's acc [heads, 512] (unnormalised), max and sum -> its partial slot.
+    __aicore__ inline void WritePartial(const RowRun& r)
+    {
+        if (heads_ == 0) return;
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        DataCopy(PartialO(r.item)[head0_ * D], accUb_, heads_ * D);
+        const DataCopyExtParams stat(1, heads_ * sizeof(float), 0, 0);
+        DataCopyPad(PartialStat(r.item, 0)[head0_], softmax_.RowMax(), stat);
+        DataCopyPad(PartialStat(r.item, 1)[head0_], softmax_.RowSum(), stat);
+        SetFlag<HardEvent::MTE3_V>(EV_PARTIAL);  // acc, max and sum are rewritten by the next item
+        WaitFlag<HardEvent::MTE3_V>(EV_PARTIAL);
+    }
+
+    // V3: merge the `splits` parts of row r (item r.item * splits + j) for this AIV's heads -> attention_out.
+    // Scratch: logitsUb (per-part max, sum, weights; the merged max and sum), probsUb (row broadcasts).
+    __aicore__ inline void Combine(const RowRun& r)
+    {
+        if (heads_ == 0) return;
+        const uint32_t parts = p_.splits;
+        const LocalTensor<float> mAll = logitsUb_;             // [parts, 64]
+        const LocalTensor<float> lAll = logitsUb_[SfaPlan::MAX_SPLITS * HV];
+        const LocalTensor<float> wAll = logitsUb_[2 * SfaPlan::MAX_SPLITS * HV];
+        const LocalTensor<float> mMax = logitsUb_[3 * SfaPlan::MAX_SPLITS * HV];
+        const LocalTensor<float> lSum = logitsUb_[3 * SfaPlan::MAX_SPLITS * HV + HV];
+        const LocalTensor<float> bcast = probsUb_.template ReinterpretCast<float>();  // [64, 8]
+        const DataCopyExtParams stat(1, heads_ * sizeof(float), 0, 0);
+        const DataCopyPadExtParams<float> noPad(false, 0, 0, 0.0f);
+        WaitFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        for (uint32_t j = 0; j < parts; ++j) {
+            const uint64_t item = r.item * parts + j;
+            DataCopyPad(mAll[j * HV], PartialStat(item, 0)[head0_], stat, noPad);
+            DataCopyPad(lAll[j * HV], PartialStat(item, 1)[head0_], stat, noPad);
+        }
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        const int32_t n = int32_t(heads_);
+        Adds(mMax, mAll, 0.0f, n);
+        PipeBarrier<PIPE_V>();
+        for (uint32_t j = 1; j < parts; ++j) {
+            Max(mMax, mMax, mAll[j * HV], n);
+            PipeBarrier<PIPE_V>();
+        }
+        for (uint32_t j = 0; j < parts; ++j) Sub(wAll[j * HV], mAll[j * HV], mMax, n);
+        PipeBarrier<PIPE_V>();
+        Exp(wAll, wAll, int32_t(parts * HV));
+        PipeBarrier<PIPE_V>();
+        Duplicate(lSum, 0.0f, n);
+        for (uint32_t j = 0; j < parts; ++j) Mul(lAll[j * HV], lAll[j * HV], wAll[j * HV], n);
+        PipeBarrier<PIPE_V>();
+        for (uint32_t j = 0; j < parts; ++j) {
+            Add(lSum, lSum, lAll[j * HV], n);
+            PipeBarrier<PIPE_V>();
+        }
+        Maxs(lSum, lSum, 1.0e-30f, n);  // a row without keys: O = 0, keep 0 / l finite
+        Duplicate(accUb_, 0.0f, int32_t(heads_ * D));
+        WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
+        PipeBarrier<PIPE_V>();
+        const uint8_t rowBlocks = uint8_t(D * sizeof(float) / BLOCK_BYTES);
+        for (uint32_t j = 0; j < parts; ++j) {
+            Brcb(bcast, wAll[j * HV], uint8_t(CeilDiv(heads_, 8u)), BrcbRepeatParams(1, 8));
+            PipeBarrier<PIPE_V>();
+            const GlobalTensor<float> partO = PartialO(r.item * parts + j);
+            for (uint32_t h = 0; h < heads_; h += CH) {
+                const uint32_t hc = Min(CH, heads_ - h);
+                WaitFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+                DataCopy(outTileUb_, partO[(head0_ + h) * D], hc * D);
+                SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+                WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+                for (uint32_t c = 0; c < D; c += OnlineSoftmax::TILE)
+                    Mul(outTileUb_[c], outTileUb_[c], bcast[h * 8], uint64_t(OnlineSoftmax::TILE), uint8_t(hc),
+                        BinaryRepeatParams(1, 1, 0, rowBlocks, rowBlocks, 1));
+                PipeBarrier<PIPE_V>();
+                Add(accUb_[h * D], accUb_[h * D], outTileUb_, int32_t(hc * D));
+                SetFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
+            }
+            PipeBarrier<PIPE_V>();
+        }
+        Brcb(bcast, lSum, uint8_t(CeilDiv(heads_, 8u)), BrcbRepeatParams(1, 8));
+        PipeBarrier<PIPE_V>();
+        for (uint32_t c = 0; c < D; c += OnlineSoftmax::TILE)
+            Div(accUb_[c], accUb_[c], bcast, uint64_t(OnlineSoftmax::TILE), uint8_t(heads_),
+                BinaryRepeatParams(1, 1, 0, rowBlocks, rowBlocks, 1));
+        PipeBarrier<PIPE_V>();
+        SetFlag<HardEvent::V_MTE2>(EV_LOGITS);
+        SetFlag<HardEvent::MTE3_V>(EV_PROBS);
+        StoreOut(r, true);
+    }
+
+private:
+    __aicore__ inline GlobalTensor<float> PartialO(uint64_t item) const
+    {
+        GlobalTensor<float> t;
+        t.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(partialGm_[item * partialBytes_].GetPhyAddr()));
+        return t;
+    }
+    // which 0: max, 1: sum ([MAX_HEADS] fp32 after O)
+    __aicore__ inline GlobalTensor<float> PartialStat(uint64_t item, uint32_t which) const
+    {
+        GlobalTensor<float> t;
+        t.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(partialGm_[item * partialBytes_ + uint64_t(p_.heads) * D *
+                                                                     sizeof(float) + which * SfaPlan::PARTIAL_STAT_BYTES]
+                                                              .GetPhyAddr()));
+        return t;
+    }
+
+    // bf16(acc) (or zeros) -> attention_out rows of this AIV's heads, CH heads per copy.
+    __aicore__ inline void StoreOut(const RowRun& r, bool hadKeys)
+    {
         for (uint32_t h = 0; h < heads_; h += CH) {
             const uint32_t n = Min(CH, heads_ - h) * D;
             WaitFlag<HardEvent::MTE3_V>(EV_OUT);
@@ -197,8 +315,9 @@ public:
         }
     }
 
-private:
     SfaParams p_;
+    uint64_t partialBytes_ = 0;
+    GlobalTensor<uint8_t> partialGm_;  // split rows: [rows * splits] partials of partialBytes_ each
     const KeyRows* keys_ = nullptr;
     uint32_t head0_ = 0, heads_ = 0, sub_ = 0;
     bool valueIsKey_ = false;
