@@ -14,7 +14,7 @@ SRC = "tests/twin/cpp/ops_more/ops_more.cpp"
 def res(twin, tmp_path_factory):
     exe = twin.build(SRC)
     d = tmp_path_factory.mktemp("ops_more_out")
-    subprocess.run([str(exe), str(d)], check=True, capture_output=True)
+    subprocess.run([str(exe), str(d)], check=True, capture_output=True, env=twin.env())
 
     def load(name, dt=np.float32, shape=None):
         a = np.fromfile(d / f"{name}.bin", dtype=dt)

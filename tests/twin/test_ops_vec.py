@@ -15,9 +15,9 @@ def exe(twin):
 
 
 @pytest.fixture(scope="module")
-def res(exe, tmp_path_factory):
+def res(exe, twin, tmp_path_factory):
     d = tmp_path_factory.mktemp("ops_vec_out")
-    subprocess.run([str(exe), str(d)], check=True, capture_output=True)
+    subprocess.run([str(exe), str(d)], check=True, capture_output=True, env=twin.env())
     return lambda name, dt=np.float32: np.fromfile(d / f"{name}.bin", dtype=dt)
 
 
@@ -151,6 +151,6 @@ def test_cube_int8_and_bf16(res):
     ("compare_count", "Compare: count elements must fill whole 256-byte repeats"),
     ("reduce_tmp", "ReduceSum: sharedTmpBuffer too small"),
 ])
-def test_strict_rules(exe, case, expect):
-    out = subprocess.run([str(exe), "fail", case], check=True, capture_output=True, text=True).stdout
+def test_strict_rules(exe, twin, case, expect):
+    out = subprocess.run([str(exe), "fail", case], check=True, capture_output=True, text=True, env=twin.env()).stdout
     assert "ops_vec.cpp:" in out and expect in out, out

@@ -22,4 +22,7 @@
 #include "twin/vec_select.h"
 #include "twin/sort.h"
 #include "twin/cube.h"
+#include "twin/cube_extra.h"
+#include "twin/vec_index.h"
+#include "twin/misc.h"
 // --- end compute APIs ---

@@ -111,7 +111,7 @@ static void queues() {
         qin.FreeTensor(second);
         // Typed views: ReinterpretCast and operator[].
         LocalTensor<half> h = qout.AllocTensor<half>();
-        EXPECT(h.GetSize() == 32 && h.GetPhyAddr() == 256 && h.GetPosition() == TPosition::VECOUT, "qout tensor");
+        EXPECT(h.GetSize() == 32 && h.GetPhyAddr() == 256 && h.GetPosition() == static_cast<int32_t>(TPosition::VECOUT), "qout tensor");
         LocalTensor<int32_t> hi = h.ReinterpretCast<int32_t>();
         EXPECT(hi.GetSize() == 16 && hi.GetPhyAddr() == 256, "reinterpret size %u", hi.GetSize());
         LocalTensor<half> h8 = h[8];
@@ -120,7 +120,8 @@ static void queues() {
         h8.SetValue(0, half(3.0f));
         EXPECT(float(h.GetValue(8)) == 3.0f, "view aliasing");
         qout.EnQue(h);
-        qout.FreeTensor(qout.DeQue<half>());
+        LocalTensor<half> hd = qout.DeQue<half>();
+        qout.FreeTensor(hd);
         // TBuf: Get, Get(len), GetWithOffset.
         LocalTensor<float> t = tb.Get<float>();
         EXPECT(t.GetSize() == 24 && t.GetPhyAddr() == 320, "tbuf %u %llu", t.GetSize(), (unsigned long long)t.GetPhyAddr());

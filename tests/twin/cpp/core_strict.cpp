@@ -73,12 +73,13 @@ extern "C" __global__ __aicore__ void aiv_kernel(GM_ADDR x, GM_ADDR y) {
         LocalTensor<float> t = q.AllocTensor<float>();
         q.EnQue(t);
         q.EnQue(t);  // @rule:enque_twice
-    } else if (c == "free_without_deque") {
+    } else if (c == "double_free") {
         TPipe pipe;
         TQue<TPosition::VECIN, 1> q;
         pipe.InitBuffer(q, 1, 256);
         LocalTensor<float> t = q.AllocTensor<float>();
-        q.FreeTensor(t);  // @rule:free_without_deque
+        q.FreeTensor(t);
+        q.FreeTensor(t);  // @rule:double_free
     } else if (c == "alloc_none_free") {
         TPipe pipe;
         TQue<TPosition::VECIN, 1> q;

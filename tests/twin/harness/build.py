@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,17 @@ REPO = Path(__file__).resolve().parents[3]
 TWIN_INCLUDE = REPO / "ascendc" / "twin" / "include"
 CXX = os.environ.get("CXX", "g++")
 BASE_FLAGS = ("-std=c++17", "-O1", "-pthread")
+# Environment variables the twin reads at run time. Programs run with none of them inherited: a test
+# that depends on one passes it in ``env`` (so a TWIN_SOC in the developer's shell cannot change results).
+TWIN_RUNTIME_VARS = ("TWIN_SOC", "TWIN_PRINT_COUNTERS")
+
+
+def twin_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """os.environ without the twin's run-time variables, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in TWIN_RUNTIME_VARS}
+    if extra:
+        env.update(extra)
+    return env
 
 
 class TwinCompileError(AssertionError):
@@ -40,6 +52,16 @@ class RunResult:
 class CompileResult:
     ok: bool
     binary: Path
+    output: str
+
+
+@dataclass(frozen=True)
+class SyntaxCheck:
+    """Result of ``TwinBuilder.syntax_check``: ``error_lines`` are the lines of the checked source that g++
+    reported an error at, or that an error inside a twin header was "required from"."""
+
+    ok: bool
+    error_lines: frozenset[int]
     output: str
 
 
@@ -106,9 +128,7 @@ class TwinBuilder:
         stdin: str | None = None,
     ) -> RunResult:
         binary = self.build(source, extra_flags)
-        full_env = dict(os.environ)
-        if env:
-            full_env.update(env)
+        full_env = twin_env(env)
         proc = subprocess.run(
             [str(binary), *map(str, args)],
             cwd=REPO,
@@ -119,3 +139,26 @@ class TwinBuilder:
             input=stdin,
         )
         return RunResult(proc.stdout, proc.stderr, proc.returncode, binary)
+
+    @staticmethod
+    def env(extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment programs run in (see ``twin_env``); for tests that start binaries themselves."""
+        return twin_env(extra)
+
+    def syntax_check(self, source: str | Path) -> SyntaxCheck:
+        """Compile-fail runner: ``g++ -fsyntax-only`` on ``source`` (never cached, never raises).
+
+        A snippet the real v8.5.0 headers reject must be rejected here too: put each snippet in its own
+        function of one file and assert that its line is in ``error_lines`` (one compile checks them all;
+        g++ reports every failing function).
+        """
+        arg, _ = self._source_path(source)
+        cmd = [CXX, *BASE_FLAGS, "-fsyntax-only", "-fmax-errors=0", "-I", str(TWIN_INCLUDE.relative_to(REPO)), arg]
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        out = proc.stdout + proc.stderr
+        name = re.escape(Path(arg).name)
+        lines = set()
+        for m in re.finditer(rf"(?:^|/){name}:(\d+):\d+:\s+(error|required from here)", out, re.MULTILINE):
+            lines.add(int(m.group(1)))
+        return SyntaxCheck(proc.returncode == 0, frozenset(lines), f"$ {' '.join(cmd)}\n{out}")
+

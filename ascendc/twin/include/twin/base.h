@@ -106,7 +106,6 @@ enum class TPosition : uint8_t {
     LCM = VECCALC, SPM, SHM = SPM, TSCM, C2PIPE2GM, C2PIPE2LOCAL, MAX
 };
 using QuePosition = TPosition;
-constexpr int kTPositionCount = static_cast<int>(TPosition::MAX);
 
 enum class HardEvent : uint8_t {
     MTE2_MTE1, MTE1_MTE2, MTE1_M, M_MTE1, MTE2_V, V_MTE2, MTE3_V, V_MTE3, M_V, V_M, V_V,
@@ -114,9 +113,17 @@ enum class HardEvent : uint8_t {
     S_V, V_S, S_MTE2, MTE2_S, S_MTE3, MTE3_S, MTE2_FIX, FIX_MTE2, FIX_S, M_S, FIX_MTE3,
     MTE1_FIX, FIX_MTE1, FIX_FIX, MAX
 };
-constexpr int kHardEventCount = static_cast<int>(HardEvent::MAX);
 
 enum class RoundMode : int { CAST_NONE = 0, CAST_RINT, CAST_FLOOR, CAST_CEIL, CAST_ROUND, CAST_TRUNC, CAST_ODD };
+
+}  // namespace AscendC
+
+namespace twin {
+
+using AscendC::TPosition;
+using AscendC::HardEvent;
+constexpr int kTPositionCount = static_cast<int>(TPosition::MAX);
+constexpr int kHardEventCount = static_cast<int>(HardEvent::MAX);
 
 inline const char* position_name(TPosition p) {
     static const char* n[] = {"GM", "A1", "A2", "B1", "B2", "C1", "C2", "CO1", "CO2", "VECIN", "VECOUT",
@@ -135,11 +142,6 @@ inline const char* hard_event_name(HardEvent e) {
     return (i >= 0 && i < kHardEventCount) ? n[i] : "?";
 }
 
-}  // namespace AscendC
-
-namespace twin {
-
-using AscendC::TPosition;
 
 // Position -> memory map (ASCENDC.md).
 constexpr Mem pos_mem(TPosition p) {
@@ -173,6 +175,13 @@ struct GmWriteRecord {
 };
 
 struct LaunchState;  // launch.h
+
+// Life of one queue buffer (use-after-free check): FreeTensor bumps `epoch`; a LocalTensor handed out
+// by AllocTensor/DeQue remembers the epoch it was made in and is stale once the two differ.
+struct BufLife {
+    uint32_t epoch = 0;
+    SrcLoc freed_at{nullptr, 0};
+};
 
 // The simulated core the calling thread runs.
 struct CoreCtx {
@@ -212,9 +221,9 @@ struct CoreCtx {
     DType atomic_dtype = DType::FP32;
 
     // SetFlag/WaitFlag state: where each (event, id) was set, line 0 = not set.
-    SrcLoc event_set_at[AscendC::kHardEventCount][8] = {};
+    SrcLoc event_set_at[kHardEventCount][8] = {};
     // Live (allocated, not freed) queue tensors per TPosition.
-    int live_per_pos[AscendC::kTPositionCount + 1] = {};
+    int live_per_pos[kTPositionCount + 1] = {};
     // Kernel type declared by KERNEL_TASK_TYPE_DEFAULT (-1 = none).
     int declared_kernel_type = -1;
     SrcLoc declared_kernel_type_at{nullptr, 0};
@@ -225,7 +234,15 @@ struct CoreCtx {
     LaunchState* launch = nullptr;
     void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
     // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
-    uint8_t event_ids_allocated[AscendC::kHardEventCount] = {};
+    uint8_t event_ids_allocated[kHardEventCount] = {};
+    // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.
+    std::map<uint64_t, BufLife> buf_life;
+    // Fixpipe ND_PARA (SetFixpipeNz2ndFlag: ndNum | srcNdStride << 16 | dstNdStride << 32) for DataCopy CO1 -> GM.
+    uint64_t fixpipe_nd_para = 1;
+    // MAX_MIN_CNT register: value bits (low 32) and index (high 32) of the last WholeReduceMax/Min, ReduceMax/Min.
+    uint64_t max_min_cnt = 0;
+    // SetMMLayoutTransform (recorded only: the cube's walk order does not change Mmad's results).
+    bool mm_layout_n_first = false;
 };
 
 inline CoreCtx*& current_core_ptr() {

@@ -200,7 +200,10 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
 }
 
 // ---- DataCopyParams form: blockLen and both strides in 32 B units ------------------------------
-namespace twin_detail {
+}  // namespace AscendC
+namespace twin {
+namespace copy_detail {
+using namespace ::AscendC;
 inline void check_params(const twin::SrcLoc& loc, const char* api, const DataCopyParams& p) {
     twin::check_block_count(loc, api, p.blockCount);
 }
@@ -208,16 +211,18 @@ inline uint64_t strided_extent(const DataCopyParams& p, uint32_t stride) {
     if (p.blockCount == 0 || p.blockLen == 0) return 0;
     return (uint64_t(p.blockCount - 1) * (p.blockLen + stride) + p.blockLen) * 32;
 }
-}  // namespace twin_detail
+}  // namespace copy_detail
+}  // namespace twin
+namespace AscendC {
 
 template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
     twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
-    twin_detail::check_params(loc, api, p);
+    twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
-    twin::check_local(loc, api, "dst", dst, twin_detail::strided_extent(p, p.dstStride));
+    twin::check_local(loc, api, "dst", dst, twin::copy_detail::strided_extent(p, p.dstStride));
     twin::check_gm_align(loc, api, src.twin_ptr());
     uint64_t blk = uint64_t(p.blockLen) * 32;
     const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
@@ -235,9 +240,9 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
     twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
-    twin_detail::check_params(loc, api, p);
+    twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
-    twin::check_local(loc, api, "src", src, twin_detail::strided_extent(p, p.srcStride));
+    twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
     twin::check_gm_align(loc, api, dst.twin_ptr());
     uint64_t blk = uint64_t(p.blockLen) * 32;
     const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
@@ -255,10 +260,10 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
     twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
-    twin_detail::check_params(loc, api, p);
+    twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
-    twin::check_local(loc, api, "src", src, twin_detail::strided_extent(p, p.srcStride));
-    twin::check_local(loc, api, "dst", dst, twin_detail::strided_extent(p, p.dstStride));
+    twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
+    twin::check_local(loc, api, "dst", dst, twin::copy_detail::strided_extent(p, p.dstStride));
     uint64_t blk = uint64_t(p.blockLen) * 32;
     const uint8_t* s = reinterpret_cast<const uint8_t*>(src.twin_ptr());
     uint8_t* d = reinterpret_cast<uint8_t*>(dst.twin_ptr());
@@ -322,7 +327,10 @@ template <class T> inline void SetPadValue(T value, twin::SrcLoc loc = twin::Src
     c.pad_value_set = true;
 }
 
-namespace twin_detail {
+}  // namespace AscendC
+namespace twin {
+namespace copy_detail {
+using namespace ::AscendC;
 // GM -> UB/L1 with per-block 32 B slots: [left pad][blockLen data][right pad][dummy up to 32 B].
 template <class T>
 inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& dst, const GlobalTensor<T>& src,
@@ -401,12 +409,14 @@ inline void pad_out(const twin::SrcLoc& loc, const char* api, const GlobalTensor
     }
     twin::counters().bytes[twin::copy_path(src.twin_mem(), twin::Mem::GM)] += uint64_t(blockLen) * blockCount;
 }
-}  // namespace twin_detail
+}  // namespace copy_detail
+}  // namespace twin
+namespace AscendC {
 
 template <class T>
 inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyExtParams& p,
                         const DataCopyPadExtParams<T>& pad, twin::SrcLoc loc = twin::SrcLoc::here()) {
-    twin_detail::pad_in<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+    twin::copy_detail::pad_in<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
                            pad.leftPadding, pad.rightPadding, pad.paddingValue);
 }
 
@@ -415,20 +425,20 @@ inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, c
                         const DataCopyPadParams& pad, twin::SrcLoc loc = twin::SrcLoc::here()) {
     T v;
     std::memcpy(&v, &pad.paddingValue, sizeof(T));
-    twin_detail::pad_in<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+    twin::copy_detail::pad_in<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
                            pad.leftPadding, pad.rightPadding, v);
 }
 
 template <class T>
 inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyExtParams& p,
                         twin::SrcLoc loc = twin::SrcLoc::here()) {
-    twin_detail::pad_out<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+    twin::copy_detail::pad_out<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
 }
 
 template <class T>
 inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p,
                         twin::SrcLoc loc = twin::SrcLoc::here()) {
-    twin_detail::pad_out<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+    twin::copy_detail::pad_out<T>(loc, "DataCopyPad", dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
 }
 
 // ---- atomic modes for writes to GM --------------------------------------------------------------

@@ -29,6 +29,8 @@ struct MmadParams {
                bool enWinogradAIn, bool enWinogradBIn)
         : m(mIn), n(nIn), k(kIn), isBias(isBiasIn), fmOffset(fmOffsetIn), enSsparse(enSsparseIn),
           enWinogradA(enWinogradAIn), enWinogradB(enWinogradBIn) {}
+    MmadParams(uint16_t mIn, uint16_t nIn, uint16_t kIn, uint8_t unitFlagIn, bool cmatrixSourceIn, bool cmatrixInitValIn)
+        : m(mIn), n(nIn), k(kIn), unitFlag(unitFlagIn), cmatrixSource(cmatrixSourceIn), cmatrixInitVal(cmatrixInitValIn) {}
     uint16_t m = 0;
     uint16_t n = 0;
     uint16_t k = 0;
@@ -49,6 +51,18 @@ struct FixpipeParamsV220 {
     FixpipeParamsV220() {}
     FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn)
         : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), reluEn(reluEnIn) {}
+    FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn,
+                      QuantMode_t quantPreIn, int64_t deqScalarIn, uint16_t ndNumIn, uint16_t srcNdStrideIn,
+                      uint16_t dstNdStrideIn, uint8_t unitFlagIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), quantPre(quantPreIn),
+          deqScalar(uint64_t(deqScalarIn)), ndNum(ndNumIn), srcNdStride(srcNdStrideIn), dstNdStride(dstNdStrideIn),
+          reluEn(reluEnIn), unitFlag(unitFlagIn) {}
+    FixpipeParamsV220(uint16_t nSizeIn, uint16_t mSizeIn, uint16_t srcStrideIn, uint32_t dstStrideIn, bool reluEnIn,
+                      QuantMode_t quantPreIn, int64_t deqScalarIn, uint16_t ndNumIn, uint16_t srcNdStrideIn,
+                      uint16_t dstNdStrideIn, uint8_t unitFlagIn, bool isChannelSplitIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), quantPre(quantPreIn),
+          deqScalar(uint64_t(deqScalarIn)), ndNum(ndNumIn), srcNdStride(srcNdStrideIn), dstNdStride(dstNdStrideIn),
+          reluEn(reluEnIn), unitFlag(unitFlagIn), isChannelSplit(isChannelSplitIn) {}
     uint16_t nSize = 0;
     uint16_t mSize = 0;
     uint16_t srcStride = 0;
@@ -70,7 +84,7 @@ struct FixpipeConfig {
 constexpr FixpipeConfig CFG_NZ = {CO2Layout::NZ};
 constexpr FixpipeConfig CFG_ROW_MAJOR = {CO2Layout::ROW_MAJOR};
 
-template <class T = uint64_t> inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequant = config; }
+inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequant = config; }
 
 template <class T>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p,
@@ -170,6 +184,8 @@ struct Fmatrix {
     bool set[2] = {false, false};
     uint16_t l1H[2] = {0, 0}, l1W[2] = {0, 0};
     uint8_t pad[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint64_t pad_bits = 0;  // SetLoadDataPaddingValue
+    bool pad_set = false;
 };
 inline Fmatrix& fmatrix() {
     static thread_local Fmatrix f;
@@ -192,8 +208,13 @@ inline void SetFmatrix(uint16_t l1H, uint16_t l1W, const uint8_t padList[PAD_SIZ
     f.l1W[i] = l1W;
     for (int j = 0; j < PAD_SIZE; ++j) f.pad[i][j] = padList[j];
 }
-// The twin models no padding, so the pad value is accepted and unused.
-template <class T> inline void SetLoadDataPaddingValue(const T padValue) { (void)padValue; }
+// Pad value for Load3Dv2 calls whose IsResetLoad3dConfig has isSetPadding = false (raw bits, per core).
+template <class T> inline void SetLoadDataPaddingValue(const T padValue) {
+    auto& f = twin::cube::fmatrix();
+    f.pad_bits = 0;
+    std::memcpy(&f.pad_bits, &padValue, sizeof(T));
+    f.pad_set = true;
+}
 
 template <class T, const IsResetLoad3dConfig& defaultConfig = IS_RESER_LOAD3D_DEFAULT_CONFIG, class U = T,
           std::enable_if_t<std::is_same_v<T, U>, bool> = true>
@@ -203,13 +224,14 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
                   "LoadData (Load3Dv2): A1/A2 dtypes on A2/A3 are int8_t/uint8_t/half/bfloat16_t/float/int32_t/uint32_t");
     const char* api = "LoadData(Load3Dv2)";
     if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
+    src.twin_check_live(loc, api, "src");
+    dst.twin_check_live(loc, api, "dst");
     if (src.twin_mem() != twin::Mem::L1)
         twin::fail(loc, api, "3D load source must be in L1 (A1/B1)", twin::strf("src is in %s", twin::mem_name(src.twin_mem())));
-    if (dst.twin_mem() == twin::Mem::L0B)
-        twin::fail(loc, api, "Load3Dv2 into L0B (B2) is not modelled by the twin", "use LoadData2D or LoadDataWithTranspose for B");
-    if (dst.twin_mem() != twin::Mem::L0A)
-        twin::fail(loc, api, "3D load destination must be L0A (A2)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
-    twin::check_align(loc, api, "dst", twin::Mem::L0A, dst.twin_offset(), 512);
+    const bool toB = dst.twin_mem() == twin::Mem::L0B;
+    if (!toB && dst.twin_mem() != twin::Mem::L0A)
+        twin::fail(loc, api, "3D load destination must be L0A (A2) or L0B (B2)", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
+    twin::check_align(loc, api, "dst", dst.twin_mem(), dst.twin_offset(), 512);
     twin::check_align(loc, api, "src", twin::Mem::L1, src.twin_offset(), 32);
     uint32_t l1H = p.l1H, l1W = p.l1W;
     const uint8_t* pad = p.padList;
@@ -223,6 +245,12 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         l1W = f.l1W[i];
         pad = f.pad[i];
     }
+    T padValue = p.padValue;
+    if constexpr (!defaultConfig.isSetPadding) {
+        auto& f = twin::cube::fmatrix();
+        padValue = T(0);
+        if (f.pad_set) std::memcpy(&padValue, &f.pad_bits, sizeof(T));
+    }
     if (p.fMatrixCtrl)
         twin::fail(loc, api, "fMatrixCtrl must be false (the only documented setting)", "fMatrixCtrl = true");
     if (p.enSmallK) twin::fail(loc, api, "enSmallK is no longer supported (documented)", "enSmallK = true");
@@ -233,10 +261,9 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         twin::fail(loc, api, "only stride 1, filter 1 x 1, dilation 1 (the matmul case) are modelled by the twin",
                    twin::strf("strideW/H = %u/%u, filterW/H = %u/%u, dilationFilterW/H = %u/%u", p.strideW, p.strideH,
                               p.filterW, p.filterH, p.dilationFilterW, p.dilationFilterH));
-    if (pad[0] || pad[1] || pad[2] || pad[3])
-        twin::fail(loc, api, "padding is not modelled by the twin (padList must be all 0)",
-                   twin::strf("padList = {%u, %u, %u, %u}", pad[0], pad[1], pad[2], pad[3]));
-    if (p.enTranspose && !std::is_same_v<T, half>)
+    // enTranspose is documented for a half A2 destination only; B2 is always written in Zn (it is ignored there).
+    const bool transpose = p.enTranspose && !toB;
+    if (transpose && !std::is_same_v<T, half>)
         twin::fail(loc, api, "enTranspose is documented for half only (dst A2)",
                    twin::strf("dtype %s", twin::dtype_name(twin::dtype_of<T>())));
     if (l1H < 1 || l1H > 32767 || l1W < 1 || l1W > 32767)
@@ -248,11 +275,14 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     if (p.kExtension < 1 || p.mExtension < 1)
         twin::fail(loc, api, "kExtension and mExtension must be >= 1",
                    twin::strf("kExtension = %u, mExtension = %u", p.kExtension, p.mExtension));
-    const uint64_t M = uint64_t(l1H) * l1W, K = p.channelSize;
+    // padList = [left, right, top, bottom]: with a 1 x 1 filter the img2col rows are the padded feature map's
+    // (l1H + top + bottom) x (l1W + left + right) positions; a position in the padding reads padValue.
+    const uint64_t Wo = uint64_t(l1W) + pad[0] + pad[1], Ho = uint64_t(l1H) + pad[2] + pad[3];
+    const uint64_t M = Ho * Wo, K = p.channelSize, srcM = uint64_t(l1H) * l1W;
     const uint64_t m0 = p.mStartPt, k0 = p.kStartPt, mE = p.mExtension, kE = p.kExtension;
     if (m0 + mE > M)
-        twin::fail(loc, api, "the m window must lie inside the l1H * l1W img2col rows",
-                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+        twin::fail(loc, api, "the m window must lie inside the img2col rows ((l1H + pad top + bottom) * (l1W + pad left + right))",
+                   twin::strf("mStartPt = %u, mExtension = %u, img2col rows = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
     if (k0 + kE > K)
         twin::fail(loc, api, "the k window must lie inside channelSize",
                    twin::strf("kStartPt = %u, kExtension = %u, channelSize = %u", p.kStartPt, p.kExtension, p.channelSize));
@@ -266,23 +296,35 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
                    twin::strf("kExtension = %u, kStartPt = %u, channelSize = %u", p.kExtension, p.kStartPt, p.channelSize));
     if (!m_last && (mE % 16 != 0 || m0 % 16 != 0))
         twin::fail(loc, api, "mStartPt and mExtension must be multiples of 16 unless the window covers the last row fractal",
-                   twin::strf("mStartPt = %u, mExtension = %u, l1H * l1W = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
-    const uint64_t kLast = k0 + kE - 1, mLast = m0 + mE - 1;
-    src.twin_check_bytes(loc, api, "src", ((kLast / C0) * M + mLast) * 32 + 32);
-    const uint64_t rows = p.enTranspose ? kE : mE, cols = p.enTranspose ? mE : kE;
-    constexpr uint32_t FC = 512 / 16 / sizeof(T);  // dst fractal columns (16 rows x FC)
-    const uint64_t R1 = (rows + 15) / 16, C1 = (cols + FC - 1) / FC;
+                   twin::strf("mStartPt = %u, mExtension = %u, img2col rows = %llu", p.mStartPt, p.mExtension, (unsigned long long)M));
+    // Source element of img2col (m, k), or -1 for padding.
+    auto src_index = [&](uint64_t m, uint64_t k) -> int64_t {
+        int64_t h = int64_t(m / Wo) - pad[2], w = int64_t(m % Wo) - pad[0];
+        if (h < 0 || w < 0 || h >= int64_t(l1H) || w >= int64_t(l1W)) return -1;
+        return int64_t(((k / C0) * srcM + uint64_t(h) * l1W + uint64_t(w)) * C0 + k % C0);
+    };
+    int64_t src_max = -1;
+    for (uint64_t i = 0; i < mE; ++i) src_max = std::max(src_max, src_index(m0 + i, k0 + kE - 1));
+    if (src_max >= 0) src.twin_check_bytes(loc, api, "src", uint64_t(src_max + 1) * sizeof(T));
+    // Destination: A2 Zz (16 x FC fractals, rows of fractals side by side), transposed when enTranspose;
+    // B2 Zn (C0 rows x 16 columns per fractal, element (r, c) at (c % 16) * C0 + r % C0).
+    const uint64_t rows = transpose ? kE : mE, cols = transpose ? mE : kE;
+    constexpr uint32_t FC = 512 / 16 / sizeof(T);
+    const uint64_t FR = toB ? C0 : 16, FCc = toB ? 16 : FC;  // fractal rows / columns
+    const uint64_t R1 = (rows + FR - 1) / FR, C1 = (cols + FCc - 1) / FCc;
     dst.twin_check_bytes(loc, api, "dst", R1 * C1 * 512);
     const T* s = src.twin_ptr();
     T* d = dst.twin_ptr();
     for (uint64_t i = 0; i < mE; ++i)
         for (uint64_t j = 0; j < kE; ++j) {
-            uint64_t m = m0 + i, k = k0 + j;
-            T v = s[((k / C0) * M + m) * C0 + k % C0];
-            uint64_t r = p.enTranspose ? j : i, c = p.enTranspose ? i : j;
-            d[((r / 16) * C1 + c / FC) * (512 / sizeof(T)) + (r % 16) * FC + c % FC] = v;
+            int64_t si = src_index(m0 + i, k0 + j);
+            T v = si < 0 ? padValue : s[si];
+            uint64_t r = transpose ? j : i, c = transpose ? i : j;
+            uint64_t frac = (r / FR) * C1 + c / FCc;
+            uint64_t inner = toB ? (c % 16) * C0 + r % C0 : (r % 16) * FC + c % FC;
+            d[frac * (512 / sizeof(T)) + inner] = v;
         }
-    twin::counters().bytes[twin::Path::L1_L0A] += R1 * C1 * 512;
+    twin::counters().bytes[toB ? twin::Path::L1_L0B : twin::Path::L1_L0A] += R1 * C1 * 512;
 }
 
 // ---- LoadDataWithTranspose: 2D load with a transpose of square blocks, L1 -> L0A/L0B ----
@@ -399,7 +441,10 @@ inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const Lo
     twin::counters().cube_macs[int(twin::dtype_of<TA>())] += uint64_t(p.m) * p.n * p.k;
 }
 
-namespace twin_fix {
+}  // namespace AscendC
+namespace twin {
+namespace fix {
+using namespace ::AscendC;
 inline float deq_scale(uint64_t s) {
     uint32_t u = uint32_t(s) & 0xFFFFE000u;  // the fixpipe keeps 10 mantissa bits of the scale
     float f;
@@ -471,11 +516,12 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
     if (layout == CO2Layout::NZ && p.nSize % 16 != 0)
         twin::fail(loc, api, "nSize must be a multiple of 16 without NZ2ND", twin::strf("nSize = %u", p.nSize));
     if (p.dstStride == 0) twin::fail(loc, api, "dstStride must not be 0", "dstStride = 0");
+    if (p.isChannelSplit) twin::fail(loc, api, "channel split is not modelled by the twin", "isChannelSplit = true");
     if (p.ndNum == 0) return 0;
     if (p.srcStride < (p.mSize + 15) / 16 * 16 && p.nSize > 16)
         twin::fail(loc, api, "srcStride must cover the mSize rows of one NZ column",
                    twin::strf("srcStride = %u (units of 16 elements), mSize = %u", p.srcStride, p.mSize));
-    float scale = twin_fix::deq_scale(p.deqScalar ? p.deqScalar : twin::core().fixpipe_prequant);
+    float scale = twin::fix::deq_scale(p.deqScalar ? p.deqScalar : twin::core().fixpipe_prequant);
     uint64_t n16 = (p.nSize + 15) / 16;
     uint64_t src_need = (uint64_t(p.ndNum) - 1) * p.srcNdStride * 1024 +
                         ((n16 - 1) * p.srcStride * 16 + uint64_t(p.mSize) * 16) * sizeof(U);
@@ -495,7 +541,24 @@ inline uint64_t run(const twin::SrcLoc& loc, const LocalTensor<U>& src, const Fi
             }
     return uint64_t(p.ndNum) * p.mSize * p.nSize * sizeof(T);
 }
-}  // namespace twin_fix
+
+// Records the GM bytes a Fixpipe actually writes for the cross-core race check: one record per run of
+// consecutive elements (an NZ2ND row of nSize, or a 16-element NZ row), not the whole strided extent.
+template <class T>
+inline void record_bursts(const twin::SrcLoc& loc, const GlobalTensor<T>& dst, const std::vector<std::pair<uint64_t, T>>& out) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(dst.twin_ptr());
+    size_t i = 0;
+    while (i < out.size()) {
+        uint64_t first = out[i].first, next = first + 1;
+        size_t j = i + 1;
+        while (j < out.size() && out[j].first == next) { ++next; ++j; }
+        twin::gm_record_write(loc, base + first * sizeof(T), (next - first) * sizeof(T));
+        i = j;
+    }
+}
+}  // namespace fix
+}  // namespace twin
+namespace AscendC {
 
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
@@ -503,9 +566,10 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     // Compute into a staging map first so the range check precedes any GM write.
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
     if (out.empty()) return;
-    dst.twin_check_range(loc, "Fixpipe", 0, mx, true);
+    dst.twin_check_range(loc, "Fixpipe", 0, mx, false);
+    twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) {
@@ -535,12 +599,13 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
                    twin::strf("quantPre = %d with cbufWorkspace", int(p.quantPre)));
     cbufWorkspace.twin_check_bytes(loc, api, "cbufWorkspace", uint64_t(p.nSize) * 8);
     std::vector<float> cs(p.nSize);
-    for (uint32_t n = 0; n < p.nSize; ++n) cs[n] = twin_fix::deq_scale(cbufWorkspace.twin_ptr()[n]);
+    for (uint32_t n = 0; n < p.nSize; ++n) cs[n] = twin::fix::deq_scale(cbufWorkspace.twin_ptr()[n]);
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx, &cs);
     if (out.empty()) return;
-    dst.twin_check_range(loc, api, 0, mx, true);
+    dst.twin_check_range(loc, api, 0, mx, false);
+    twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
     twin::AtomicOp at = twin::core().atomic;
     for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;
@@ -555,7 +620,7 @@ inline void Fixpipe(const LocalTensor<T>& dst, const LocalTensor<U>& src, const 
     twin::check_align(loc, "Fixpipe", "dst", twin::Mem::L1, dst.twin_offset(), 32);
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
-    uint64_t bytes = twin_fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
+    uint64_t bytes = twin::fix::run<T, U, config.format>(loc, src, p, [&](uint64_t o, T v) { out.push_back({o, v}); }, mx);
     if (out.empty()) return;
     dst.twin_check_bytes(loc, "Fixpipe", "dst", mx * sizeof(T));
     for (auto& [o, v] : out) std::memcpy(reinterpret_cast<uint8_t*>(dst.twin_ptr()) + o * sizeof(T), &v, sizeof(T));

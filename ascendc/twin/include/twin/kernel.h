@@ -104,7 +104,10 @@ inline uint64_t current_tiling_key() {
 
 namespace AscendC {
 
-enum CoreType : int { AIC = 0, AIV = 1 };
+// Core kinds as v8.5.0 kernel_macros.h declares them (g_coreType is one of them).
+constexpr int32_t MIX = 0;
+constexpr int32_t AIC = 1;
+constexpr int32_t AIV = 2;
 
 inline int64_t GetBlockIdx() { return twin::core().block_idx; }
 inline int64_t GetBlockNum() { return twin::core().block_num; }

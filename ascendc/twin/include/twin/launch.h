@@ -82,12 +82,12 @@ inline LaunchReport last_report() {
 namespace detail {
 
 inline void end_of_kernel_checks(CoreCtx& c) {
-    for (int e = 0; e < AscendC::kHardEventCount; ++e)
+    for (int e = 0; e < kHardEventCount; ++e)
         for (int id = 0; id < 8; ++id) {
             const SrcLoc& at = c.event_set_at[e][id];
             if (at.line != 0)
                 fail(at, "SetFlag", "event left set at kernel end (no matching WaitFlag)",
-                     strf("HardEvent::%s id %d", AscendC::hard_event_name(AscendC::HardEvent(e)), id));
+                     strf("HardEvent::%s id %d", hard_event_name(AscendC::HardEvent(e)), id));
         }
 }
 

@@ -8,13 +8,32 @@
 #include "base.h"
 #include "tensor.h"
 
+namespace twin {
+// What a queue / TBuf was initialised from (a TPipe or a TBufPool): its buffers are released when the
+// owner's generation moves on (TPipe::Reset, TBufPool::Reset) or the owner itself was released.
+struct BufOwner {
+    virtual ~BufOwner() = default;
+    virtual bool twin_alive() const = 0;
+    virtual uint32_t twin_generation() const = 0;
+};
+}  // namespace twin
+
 namespace AscendC {
 
 class TPipe;
+template <TPosition pos, uint32_t bufIDSize> class TBufPool;
+constexpr uint32_t defaultBufIDSize = 4;
+
+// Event ids of TPipe::AllocEventID/FetchEventID (v8.5.0 kernel_tensor_base.h: int8_t).
+using TEventID = int8_t;
+constexpr TEventID INVALID_TEVENTID = static_cast<TEventID>(-1);
 
 enum class TBufState : uint8_t { FREE = 0, OCCUPIED, ENQUE, DEQUE };
 
-namespace twin_detail {
+}  // namespace AscendC
+namespace twin {
+namespace queue_detail {
+using namespace ::AscendC;
 constexpr uint32_t kMaxBuffersPerPipe = 64;
 constexpr int kMaxLivePerPosition = 8;
 
@@ -30,10 +49,12 @@ inline const char* state_name(TBufState s) {
 
 // Memory used by a queue bound from `src` to `dst`: the local end of the pair.
 constexpr TPosition local_position(TPosition src, TPosition dst) { return src == TPosition::GM ? dst : src; }
-}  // namespace twin_detail
+}  // namespace queue_detail
+}  // namespace twin
+namespace AscendC {
 
 // A TPipe hands out 32-byte-rounded buffers from each local memory of the calling core.
-class TPipe {
+class TPipe : public twin::BufOwner {
 public:
     TPipe() {
         if (twin::CoreCtx* c = twin::current_core_ptr()) {
@@ -77,35 +98,53 @@ public:
     void Init() { Reset(); }
 
     // Event ids for SetFlag/WaitFlag (0-7 per HardEvent).
-    template <HardEvent evt> int32_t AllocEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> TEventID AllocEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
         uint8_t& bits = twin::core(loc).event_ids_allocated[int(evt)];
         for (int i = 0; i < 8; ++i)
             if (!(bits & (1u << i))) {
                 bits |= uint8_t(1u << i);
-                return i;
+                return TEventID(i);
             }
         twin::fail(loc, "TPipe::AllocEventID", "no free event id (ids 0-7)",
-                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", twin::hard_event_name(evt)));
     }
-    template <HardEvent evt> void ReleaseEventID(int32_t id, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> void ReleaseEventID(TEventID id, twin::SrcLoc loc = twin::SrcLoc::here()) {
         if (id < 0 || id > 7)
             twin::fail(loc, "TPipe::ReleaseEventID", "event id must be in [0, 7]", twin::strf("id = %d", id));
         twin::core(loc).event_ids_allocated[int(evt)] &= uint8_t(~(1u << id));
     }
     // An id not handed out by AllocEventID (it is not reserved).
-    int32_t FetchEventID(HardEvent evt, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    TEventID FetchEventID(HardEvent evt, twin::SrcLoc loc = twin::SrcLoc::here()) {
         uint8_t bits = twin::core(loc).event_ids_allocated[int(evt)];
         for (int i = 0; i < 8; ++i)
-            if (!(bits & (1u << i))) return i;
+            if (!(bits & (1u << i))) return TEventID(i);
         twin::fail(loc, "TPipe::FetchEventID", "no free event id (ids 0-7)",
-                   twin::strf("all 8 ids of HardEvent::%s are allocated", hard_event_name(evt)));
+                   twin::strf("all 8 ids of HardEvent::%s are allocated", twin::hard_event_name(evt)));
     }
-    template <HardEvent evt> int32_t FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
+    template <HardEvent evt> TEventID FetchEventID(twin::SrcLoc loc = twin::SrcLoc::here()) {
         return FetchEventID(evt, loc);
     }
 
+    // A TBufPool of len bytes (rounded to 32 B) in the memory of the pool's position.
+    template <class T> bool InitBufPool(T& bufPool, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        const TPosition pos = T::poolPos;
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = allocate(loc, pos, 1, rlen, "TPipe::InitBufPool");
+        bufPool.twin_init_pool(this, twin::pos_mem(pos), off, rlen);
+        return true;
+    }
+    // A TBufPool sharing shareBuf's start address (len must not exceed shareBuf's length).
+    template <class T, class U>
+    bool InitBufPool(T& bufPool, uint32_t len, U& shareBuf, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        return bufPool.twin_init_shared(this, len, shareBuf, loc, "TPipe::InitBufPool");
+    }
+
     // --- twin internals ---
-    uint32_t twin_generation() const { return generation_; }
+    bool twin_alive() const override { return true; }
+    uint32_t twin_generation() const override { return generation_; }
+    uint32_t twin_allocate(const twin::SrcLoc& loc, TPosition pos, uint32_t num, uint32_t rlen, const char* api) {
+        return allocate(loc, pos, num, rlen, api);
+    }
     uint32_t twin_used(twin::Mem m) const { return cursor_[int(m)]; }
     uint32_t twin_buffer_count() const { return buffers_; }
     twin::CoreCtx* twin_core() const { return core_; }
@@ -120,13 +159,13 @@ private:
         twin::Mem m = twin::pos_mem(pos);
         if (m == twin::Mem::NONE || m == twin::Mem::GM)
             twin::fail(loc, api, "position has no local memory",
-                       twin::strf("TPosition::%s cannot hold TPipe buffers", position_name(pos)));
+                       twin::strf("TPosition::%s cannot hold TPipe buffers", twin::position_name(pos)));
         uint32_t cap = c.mem_size(m);
         if (cap == 0)
             twin::fail(loc, api, "memory not present on this core",
-                       twin::strf("TPosition::%s lives in %s, which an %s core does not have", position_name(pos),
+                       twin::strf("TPosition::%s lives in %s, which an %s core does not have", twin::position_name(pos),
                                   twin::mem_name(m), c.is_aic ? "AIC" : "AIV"));
-        if (buffers_ + num > twin_detail::kMaxBuffersPerPipe)
+        if (buffers_ + num > twin::queue_detail::kMaxBuffersPerPipe)
             twin::fail(loc, api, "at most 64 buffers per TPipe",
                        twin::strf("%u buffers exist, %u more requested", buffers_, num));
         uint64_t need = uint64_t(num) * rlen;
@@ -155,7 +194,7 @@ inline TPipe* GetTPipePtr() {
 // A queue of `num` equal buffers moving through FREE -> OCCUPIED -> ENQUE -> DEQUE -> FREE.
 template <TPosition SRC, TPosition DST, int32_t DEPTH, auto MASK = 0> class TQueBind {
 public:
-    static constexpr TPosition twin_position() { return twin_detail::local_position(SRC, DST); }
+    static constexpr TPosition twin_position() { return twin::queue_detail::local_position(SRC, DST); }
 
     template <class T> LocalTensor<T> AllocTensor(twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::AllocTensor");
@@ -170,11 +209,11 @@ public:
         if (idx < 0)
             twin::fail(loc, "TQue::AllocTensor", "no free buffer in the queue (hangs on hardware)",
                        twin::strf("all %zu buffers of this TPosition::%s queue are in use (%s)", state_.size(),
-                                  position_name(twin_position()), describe().c_str()));
-        if (live >= twin_detail::kMaxLivePerPosition)
+                                  twin::position_name(twin_position()), describe().c_str()));
+        if (live >= twin::queue_detail::kMaxLivePerPosition)
             twin::fail(loc, "TQue::AllocTensor", "at most 8 live tensors per TPosition",
                        twin::strf("%d tensors of TPosition::%s are already allocated and not freed", live,
-                                  position_name(twin_position())));
+                                  twin::position_name(twin_position())));
         state_[idx] = TBufState::OCCUPIED;
         ++live;
         c.counters.queue_ops++;
@@ -185,10 +224,11 @@ public:
     }
     template <class T> bool EnQue(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::EnQue");
+        t.twin_check_live(loc, "TQue::EnQue", "the tensor");
         int idx = find(loc, "TQue::EnQue", t);
         if (state_[idx] != TBufState::OCCUPIED)
             twin::fail(loc, "TQue::EnQue", "EnQue needs an OCCUPIED tensor (from AllocTensor)",
-                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+                       twin::strf("buffer %d is %s", idx, twin::queue_detail::state_name(state_[idx])));
         if (DEPTH > 0 && int(fifo_.size()) >= DEPTH)
             twin::fail(loc, "TQue::EnQue", "queue full",
                        twin::strf("depth %d and %zu tensors already enqueued", int(DEPTH), fifo_.size()));
@@ -201,7 +241,7 @@ public:
         check_ready(loc, "TQue::DeQue");
         if (fifo_.empty())
             twin::fail(loc, "TQue::DeQue", "DeQue on an empty queue (hangs on hardware)",
-                       twin::strf("TPosition::%s queue: %s", position_name(twin_position()), describe().c_str()));
+                       twin::strf("TPosition::%s queue: %s", twin::position_name(twin_position()), describe().c_str()));
         int idx = fifo_.front();
         fifo_.pop_front();
         state_[idx] = TBufState::DEQUE;
@@ -209,13 +249,23 @@ public:
         return make<T>(idx);
     }
     template <class T> void DeQue(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) { t = DeQue<T>(loc); }
-    template <class T> void FreeTensor(const LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    // As in v8.5.0 the tensor is a non-const lvalue reference. The buffer must not be FREE (the real
+    // queue's only check); scratch use (AllocTensor -> use -> FreeTensor, no EnQue/DeQue) is allowed.
+    // An ENQUE buffer is refused too: its later DeQue would hand out a freed buffer.
+    template <class T> void FreeTensor(LocalTensor<T>& t, twin::SrcLoc loc = twin::SrcLoc::here()) {
         check_ready(loc, "TQue::FreeTensor");
         int idx = find(loc, "TQue::FreeTensor", t);
-        if (state_[idx] != TBufState::DEQUE && !(DEPTH == 0 && state_[idx] == TBufState::OCCUPIED))
-            twin::fail(loc, "TQue::FreeTensor", "FreeTensor needs a DEQUE tensor (from DeQue)",
-                       twin::strf("buffer %d is %s", idx, twin_detail::state_name(state_[idx])));
+        if (state_[idx] == TBufState::FREE)
+            twin::fail(loc, "TQue::FreeTensor", "FreeTensor of a buffer that is already free",
+                       twin::strf("buffer %d is FREE (freed twice, or never allocated)", idx));
+        t.twin_check_live(loc, "TQue::FreeTensor", "the tensor");
+        if (state_[idx] == TBufState::ENQUE)
+            twin::fail(loc, "TQue::FreeTensor", "FreeTensor of an enqueued buffer (DeQue it first)",
+                       twin::strf("buffer %d is ENQUE; its DeQue would return a freed buffer", idx));
         state_[idx] = TBufState::FREE;
+        twin::BufLife& life = life_of(idx);
+        life.epoch++;
+        life.freed_at = loc;
         twin::CoreCtx& c = twin::core(loc);
         --c.live_per_pos[int(twin_position())];
         c.counters.queue_ops++;
@@ -236,7 +286,7 @@ public:
     void FreeAllEvent() {}
 
     // --- twin internals ---
-    void twin_init(TPipe* pipe, TPosition, uint32_t first, uint32_t num, uint32_t len, uint32_t gen) {
+    void twin_init(const twin::BufOwner* pipe, TPosition, uint32_t first, uint32_t num, uint32_t len, uint32_t gen) {
         pipe_ = pipe;
         first_ = first;
         len_ = len;
@@ -248,9 +298,9 @@ public:
 private:
     void check_ready(const twin::SrcLoc& loc, const char* api) const {
         if (!pipe_) twin::fail(loc, api, "queue not initialised", "call TPipe::InitBuffer on this queue first");
-        if (pipe_->twin_generation() != gen_)
+        if (!pipe_->twin_alive() || pipe_->twin_generation() != gen_)
             twin::fail(loc, api, "queue buffers were released",
-                       "TPipe::Reset/Destroy released this queue's buffers; call InitBuffer again");
+                       "TPipe::Reset/Destroy or TBufPool::Reset released this queue's buffers; call InitBuffer again");
     }
     template <class T> int find(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& t) const {
         if (t.twin_valid() && t.twin_mem() == twin::pos_mem(twin_position()) && t.twin_offset() >= first_) {
@@ -265,19 +315,25 @@ private:
         twin::CoreCtx& c = twin::core();
         twin::Mem m = twin::pos_mem(twin_position());
         uint32_t off = first_ + uint32_t(idx) * len_;
-        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
-                              len_ / uint32_t(sizeof(T)));
+        return LocalTensor<T>(twin::LocalTag{}, c.mem(m), m, twin_position(), off, off + len_,
+                              len_ / uint32_t(sizeof(T)), &life_of(idx));
+    }
+    // The core's life record of buffer idx (keyed by memory and offset, so it survives re-initialisation).
+    twin::BufLife& life_of(int idx) const {
+        twin::Mem m = twin::pos_mem(twin_position());
+        uint64_t key = (uint64_t(int(m)) << 32) | (first_ + uint32_t(idx) * len_);
+        return twin::core().buf_life[key];
     }
     std::string describe() const {
         std::string s;
         for (size_t i = 0; i < state_.size(); ++i) {
             if (i) s += ", ";
-            s += twin::strf("buffer %zu %s", i, twin_detail::state_name(state_[i]));
+            s += twin::strf("buffer %zu %s", i, twin::queue_detail::state_name(state_[i]));
         }
         return s;
     }
 
-    TPipe* pipe_ = nullptr;
+    const twin::BufOwner* pipe_ = nullptr;
     uint32_t first_ = 0, len_ = 0, gen_ = 0;
     std::vector<TBufState> state_;
     std::deque<int> fifo_;
@@ -315,7 +371,7 @@ public:
     }
 
     // --- twin internals ---
-    void twin_init(TPipe* pipe, TPosition, uint32_t off, uint32_t len, uint32_t gen) {
+    void twin_init(const twin::BufOwner* pipe, TPosition, uint32_t off, uint32_t len, uint32_t gen) {
         pipe_ = pipe;
         off_ = off;
         len_ = len;
@@ -325,17 +381,116 @@ public:
 private:
     void check_ready(const twin::SrcLoc& loc, const char* api) const {
         if (!pipe_) twin::fail(loc, api, "TBuf not initialised", "call TPipe::InitBuffer on this TBuf first");
-        if (pipe_->twin_generation() != gen_)
+        if (!pipe_->twin_alive() || pipe_->twin_generation() != gen_)
             twin::fail(loc, api, "TBuf buffer was released",
-                       "TPipe::Reset/Destroy released this buffer; call InitBuffer again");
+                       "TPipe::Reset/Destroy or TBufPool::Reset released this buffer; call InitBuffer again");
     }
     template <class T> LocalTensor<T> make(uint32_t rel, uint32_t elems) const {
         twin::CoreCtx& c = twin::core();
         twin::Mem m = twin::pos_mem(POS);
-        return LocalTensor<T>(twin_detail::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
+        return LocalTensor<T>(twin::LocalTag{}, c.mem(m), m, POS, off_ + rel, off_ + len_, elems);
     }
-    TPipe* pipe_ = nullptr;
+    const twin::BufOwner* pipe_ = nullptr;
     uint32_t off_ = 0, len_ = 0, gen_ = 0;
+};
+
+// TBufPool: a region of UB or L1 carved from a TPipe (TPipe::InitBufPool) or from another pool, in which
+// queues, TBufs and sub-pools are initialised; Reset releases all of them at once (their later use is an
+// error) so the region can be reused, possibly by another pool sharing its start (InitBufPool with shareBuf).
+template <TPosition pos, uint32_t bufIDSize = defaultBufIDSize> class TBufPool : public twin::BufOwner {
+public:
+    static constexpr TPosition poolPos = pos;
+    static_assert(twin::pos_mem(pos) == twin::Mem::UB || twin::pos_mem(pos) == twin::Mem::L1,
+                  "TbufPool Position should be one of A1/B1/C1/VECIN/VECOUT/VECCALC");
+    TBufPool() = default;
+    TBufPool(const TBufPool&) = delete;
+    TBufPool& operator=(const TBufPool&) = delete;
+
+    template <class Q> bool InitBuffer(Q& que, uint8_t num, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        const TPosition qpos = Q::twin_position();
+        if (num == 0) twin::fail(loc, "TBufPool::InitBuffer", "queue needs at least one buffer", "num = 0");
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t first = carve(loc, qpos, uint64_t(num) * rlen, "TBufPool::InitBuffer");
+        que.twin_init(this, qpos, first, num, rlen, gen_);
+        return true;
+    }
+    template <TPosition bufPos>
+    bool InitBuffer(TBuf<bufPos>& buf, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = carve(loc, bufPos, rlen, "TBufPool::InitBuffer");
+        buf.twin_init(this, bufPos, off, rlen, gen_);
+        return true;
+    }
+    template <class T> bool InitBufPool(T& bufPool, uint32_t len, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        uint32_t off = carve(loc, T::poolPos, rlen, "TBufPool::InitBufPool");
+        bufPool.twin_init_pool(this, twin::pos_mem(T::poolPos), off, rlen);
+        return true;
+    }
+    template <class T, class U>
+    bool InitBufPool(T& bufPool, uint32_t len, U& shareBuf, twin::SrcLoc loc = twin::SrcLoc::here()) {
+        return bufPool.twin_init_shared(this, len, shareBuf, loc, "TBufPool::InitBufPool");
+    }
+    // Releases every queue, TBuf and sub-pool initialised in this pool.
+    void Reset() {
+        cursor_ = 0;
+        ++gen_;
+    }
+
+    // --- twin internals ---
+    bool twin_alive() const override {
+        return parent_ && parent_->twin_alive() && parent_->twin_generation() == parent_gen_;
+    }
+    uint32_t twin_generation() const override { return gen_; }
+    twin::Mem twin_mem() const { return mem_; }
+    uint32_t twin_base() const { return base_; }
+    uint32_t twin_len() const { return len_; }
+    void twin_init_pool(const twin::BufOwner* parent, twin::Mem m, uint32_t base, uint32_t len) {
+        parent_ = parent;
+        parent_gen_ = parent->twin_generation();
+        mem_ = m;
+        base_ = base;
+        len_ = len;
+        cursor_ = 0;
+        ++gen_;
+    }
+    template <class U>
+    bool twin_init_shared(const twin::BufOwner* parent, uint32_t len, U& shareBuf, const twin::SrcLoc& loc, const char* api) {
+        uint32_t rlen = (len + 31u) / 32u * 32u;
+        if (!shareBuf.twin_alive())
+            twin::fail(loc, api, "shareBuf must be an initialised, live TBufPool", "shareBuf was not initialised or was released");
+        if (twin::pos_mem(poolPos) != shareBuf.twin_mem())
+            twin::fail(loc, api, "the pool and shareBuf must be in the same memory",
+                       twin::strf("pool in %s, shareBuf in %s", twin::mem_name(twin::pos_mem(poolPos)),
+                                  twin::mem_name(shareBuf.twin_mem())));
+        if (rlen > shareBuf.twin_len())
+            twin::fail(loc, api, "len must not exceed shareBuf's length",
+                       twin::strf("len = %u (rounded to %u), shareBuf holds %u bytes", len, rlen, shareBuf.twin_len()));
+        twin_init_pool(parent, shareBuf.twin_mem(), shareBuf.twin_base(), rlen);
+        return true;
+    }
+
+private:
+    uint32_t carve(const twin::SrcLoc& loc, TPosition p, uint64_t bytes, const char* api) {
+        if (!parent_) twin::fail(loc, api, "TBufPool not initialised", "call TPipe::InitBufPool (or TBufPool::InitBufPool) first");
+        if (!twin_alive())
+            twin::fail(loc, api, "TBufPool was released", "the TPipe or parent pool it came from was reset");
+        if (twin::pos_mem(p) != mem_)
+            twin::fail(loc, api, "buffer position must be in the pool's memory",
+                       twin::strf("TPosition::%s is in %s, the pool in %s", twin::position_name(p),
+                                  twin::mem_name(twin::pos_mem(p)), twin::mem_name(mem_)));
+        if (cursor_ + bytes > len_)
+            twin::fail(loc, api, "TBufPool capacity exceeded",
+                       twin::strf("%llu B requested at pool offset %u, the pool holds %u B", (unsigned long long)bytes,
+                                  cursor_, len_));
+        uint32_t off = base_ + cursor_;
+        cursor_ += uint32_t(bytes);
+        return off;
+    }
+    const twin::BufOwner* parent_ = nullptr;
+    uint32_t parent_gen_ = 0;
+    twin::Mem mem_ = twin::Mem::NONE;
+    uint32_t base_ = 0, len_ = 0, cursor_ = 0, gen_ = 0;
 };
 
 }  // namespace AscendC

@@ -56,7 +56,16 @@ inline uint16_t* mrg_result() {
 
 namespace AscendC {
 
-template <class T> inline uint32_t GetSortLen(const uint32_t elemCount) { return elemCount * 8; }
+// Arch 2201: a sorted (score, index) structure is 8 bytes, so its length in elements of T is 4 for half
+// and 2 for float (v8.5.0 kernel_operator_proposal_intf_impl.h).
+template <class T> inline uint32_t GetSortOffset(const uint32_t elemOffset) {
+    static_assert(twin::vec::one_of<T, half, float>(), "GetSortOffset: dtype must be half or float");
+    return std::is_same_v<T, half> ? elemOffset * 4 : elemOffset * 2;
+}
+template <class T> inline uint32_t GetSortLen(const uint32_t elemCount) {
+    static_assert(twin::vec::one_of<T, half, float>(), "GetSortLen: dtype must be half or float");
+    return std::is_same_v<T, half> ? elemCount * 4 : elemCount * 2;
+}
 
 template <class T>
 inline void Sort32(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<uint32_t>& src1,
@@ -192,6 +201,68 @@ inline void Extract(const LocalTensor<T>& dstValue, const LocalTensor<uint32_t>&
         std::memcpy(reinterpret_cast<uint8_t*>(dstIndex.twin_ptr()) + i * 4, &in[i * 8 + 4], 4);
     }
     twin::vec::count_work(twin::VecClass::OTHER, uint64_t(repeatTime), n);
+}
+
+// Concat on arch 2201 only hands `src` over as the sort input (v8.5.0: `concat = src`); tmp is unused.
+template <class T>
+inline void Concat(LocalTensor<T>& concat, const LocalTensor<T>& src, const LocalTensor<T>& tmp, const int32_t repeatTime,
+                   twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(twin::vec::one_of<T, half, float>(), "Concat: dtype must be half or float");
+    (void)tmp;
+    twin::vec::check_repeat(loc, "Concat", repeatTime);
+    twin::vec::check_ub(loc, "Concat", "src", src);
+    concat = src;
+}
+
+// Sort<T, isFullSort>: Sort32 of repeatTime * 32 (score, index) pairs; with isFullSort the runs of 32 are
+// then merged (MrgSort, lower list first on equal scores) into one descending list of repeatTime * 32
+// structures, i.e. a stable descending sort. tmp (repeatTime * 32 structures) holds a copy of the result,
+// as the merge passes leave it.
+template <class T, bool isFullSort>
+inline void Sort(const LocalTensor<T>& dst, const LocalTensor<T>& concat, const LocalTensor<uint32_t>& index,
+                 LocalTensor<T>& tmp, const int32_t repeatTime, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(twin::vec::one_of<T, half, float>(), "Sort: dtype must be half or float");
+    const char* api = "Sort";
+    Sort32(dst, concat, index, repeatTime, loc);
+    if constexpr (isFullSort) {
+        uint64_t n = uint64_t(repeatTime) * 32;
+        twin::vec::check_ub(loc, api, "tmp", tmp);
+        tmp.twin_check_bytes(loc, api, "tmp", n * 8);
+        if (n == 0) return;
+        std::vector<twin::sortd::Item> items(n);
+        const uint8_t* d = reinterpret_cast<const uint8_t*>(dst.twin_ptr());
+        for (uint64_t i = 0; i < n; ++i) {
+            std::memcpy(items[i].raw, d + i * 8, 8);
+            items[i].score = twin::sortd::score_of<T>(items[i].raw);
+        }
+        std::stable_sort(items.begin(), items.end(),
+                         [](const twin::sortd::Item& a, const twin::sortd::Item& b) { return a.score > b.score; });
+        uint8_t* o = reinterpret_cast<uint8_t*>(dst.twin_ptr());
+        uint8_t* t = reinterpret_cast<uint8_t*>(tmp.twin_ptr());
+        for (uint64_t i = 0; i < n; ++i) {
+            std::memcpy(o + i * 8, items[i].raw, 8);
+            std::memcpy(t + i * 8, items[i].raw, 8);
+        }
+        uint64_t merges = 0, passes = 0;  // MrgSort instructions of the merge passes, each pass moving n
+        for (uint64_t q = uint64_t(repeatTime); q > 1; q = (q + 3) / 4, ++passes) merges += (q + 3) / 4;
+        twin::vec::count_work(twin::VecClass::MRGSORT, merges, passes * n);
+    }
+}
+
+// The list form of MrgSort: elementCountList per list, validBit, repeatTime; with isExhaustedSuspension
+// the merge stops when a list runs out and sortedNum[i] receives how many of list i were merged.
+template <class T, bool isExhaustedSuspension = false>
+inline void MrgSort(const LocalTensor<T>& dst, const MrgSortSrcList<T>& sortList, const uint16_t elementCountList[4],
+                    uint32_t sortedNum[4], uint16_t validBit, const int32_t repeatTime,
+                    twin::SrcLoc loc = twin::SrcLoc::here()) {
+    static_assert(twin::vec::one_of<T, half, float>(), "MrgSort: dtype must be half or float");
+    if (twin::core(loc).is_aic) return;  // as in v8.5.0: the AIC returns at once
+    MrgSort4Info info(elementCountList, isExhaustedSuspension, validBit, uint16_t(repeatTime));
+    MrgSort(dst, sortList, info, loc);
+    if (isExhaustedSuspension) {
+        uint16_t* r = twin::sortd::mrg_result();
+        for (int i = 0; i < 4; ++i) sortedNum[i] = r[i];
+    }
 }
 
 }  // namespace AscendC

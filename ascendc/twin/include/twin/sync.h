@@ -17,11 +17,11 @@ template <HardEvent E> inline void SetFlag(int32_t eventID, twin::SrcLoc loc = t
     twin::CoreCtx& c = twin::core(loc);
     if (eventID < 0 || eventID > 7)
         twin::fail(loc, "SetFlag", "event id must be in [0, 7]",
-                   twin::strf("SetFlag<HardEvent::%s>(%d)", hard_event_name(E), eventID));
+                   twin::strf("SetFlag<HardEvent::%s>(%d)", twin::hard_event_name(E), eventID));
     twin::SrcLoc& at = c.event_set_at[int(E)][eventID];
     if (at.line != 0)
         twin::fail(loc, "SetFlag", "event set twice without a WaitFlag in between",
-                   twin::strf("HardEvent::%s id %d was already set at %s:%u", hard_event_name(E), eventID, at.file,
+                   twin::strf("HardEvent::%s id %d was already set at %s:%u", twin::hard_event_name(E), eventID, at.file,
                               at.line));
     at = loc;
     c.counters.flag_sets++;
@@ -31,11 +31,11 @@ template <HardEvent E> inline void WaitFlag(int32_t eventID, twin::SrcLoc loc = 
     twin::CoreCtx& c = twin::core(loc);
     if (eventID < 0 || eventID > 7)
         twin::fail(loc, "WaitFlag", "event id must be in [0, 7]",
-                   twin::strf("WaitFlag<HardEvent::%s>(%d)", hard_event_name(E), eventID));
+                   twin::strf("WaitFlag<HardEvent::%s>(%d)", twin::hard_event_name(E), eventID));
     twin::SrcLoc& at = c.event_set_at[int(E)][eventID];
     if (at.line == 0)
         twin::fail(loc, "WaitFlag", "WaitFlag without a matching SetFlag before it (hangs on hardware)",
-                   twin::strf("HardEvent::%s id %d is not set", hard_event_name(E), eventID));
+                   twin::strf("HardEvent::%s id %d is not set", twin::hard_event_name(E), eventID));
     at = twin::SrcLoc{nullptr, 0};
     c.counters.flag_waits++;
 }

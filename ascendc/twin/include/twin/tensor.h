@@ -11,15 +11,20 @@
 #define __gm__
 #endif
 
+namespace twin {
+struct LocalTag {};  // tag of the twin-internal LocalTensor constructor
+}  // namespace twin
+
 namespace AscendC {
 
 using TTagType = int32_t;
 
+// L2 cache hints (v8.5.0 kernel_utils_macros.h); the twin has no cache model, the hint is recorded only.
+enum class CacheMode { CACHE_MODE_DISABLE = 0, CACHE_MODE_NORMAL = 1, CACHE_MODE_LAST = 2, CACHE_MODE_PERSISTENT = 4 };
+enum class CacheRwMode { READ = 1, WRITE = 2, RW = 3 };
+
 template <class T> class LocalTensor;
 
-namespace twin_detail {
-struct LocalTag {};
-}
 
 template <class T> class LocalTensor {
 public:
@@ -27,9 +32,10 @@ public:
 
     LocalTensor() = default;
     // Twin-internal constructor (TPipe buffers only).
-    LocalTensor(twin_detail::LocalTag, uint8_t* base, twin::Mem mem, TPosition pos, uint32_t offset,
-                uint32_t buf_end, uint32_t size_elems)
-        : base_(base), mem_(mem), pos_(pos), offset_(offset), buf_end_(buf_end), size_(size_elems) {}
+    LocalTensor(twin::LocalTag, uint8_t* base, twin::Mem mem, TPosition pos, uint32_t offset,
+                uint32_t buf_end, uint32_t size_elems, const twin::BufLife* life = nullptr)
+        : base_(base), mem_(mem), pos_(pos), offset_(offset), buf_end_(buf_end), size_(size_elems), life_(life),
+          life_epoch_(life ? life->epoch : 0) {}
 
     // Scalar access runs on the scalar pipe (slow on hardware; counted).
     T GetValue(uint32_t index, twin::SrcLoc loc = twin::SrcLoc::here()) const {
@@ -59,8 +65,10 @@ public:
         return r;
     }
     template <class U> LocalTensor<U> ReinterpretCast() const {
-        return LocalTensor<U>(twin_detail::LocalTag{}, base_, mem_, pos_, offset_, buf_end_,
-                              static_cast<uint32_t>(uint64_t(size_) * sizeof(T) / sizeof(U)));
+        LocalTensor<U> r(twin::LocalTag{}, base_, mem_, pos_, offset_, buf_end_,
+                         static_cast<uint32_t>(uint64_t(size_) * sizeof(T) / sizeof(U)));
+        r.twin_set_life(life_, life_epoch_);
+        return r;
     }
     uint32_t GetSize() const { return size_; }
     void SetSize(uint32_t size) { size_ = size; }
@@ -68,7 +76,8 @@ public:
     // Device address: the byte offset inside the tensor's local memory.
     uint64_t GetPhyAddr() const { return offset_; }
     uint64_t GetPhyAddr(uint32_t offset) const { return offset_ + uint64_t(offset) * sizeof(T); }
-    TPosition GetPosition() const { return pos_; }
+    // v8.5.0 returns the position as int32_t (compare with static_cast<int32_t>(TPosition::X)).
+    int32_t GetPosition() const { return static_cast<int32_t>(pos_); }
     void SetUserTag(TTagType tag) { tag_ = tag; }
     TTagType GetUserTag() const { return tag_; }
 
@@ -80,9 +89,26 @@ public:
     uint32_t twin_buf_end() const { return buf_end_; }
     uint32_t twin_bytes_available() const { return offset_ <= buf_end_ ? buf_end_ - offset_ : 0; }
     bool twin_valid() const { return base_ != nullptr; }
+    TPosition twin_position() const { return pos_; }
+    // Use-after-free: a queue tensor whose buffer went through FreeTensor after the tensor was handed out.
+    bool twin_stale() const { return life_ && life_->epoch != life_epoch_; }
+    void twin_set_life(const twin::BufLife* life, uint32_t epoch) {
+        life_ = life;
+        life_epoch_ = epoch;
+    }
+    const twin::BufLife* twin_life() const { return life_; }
+    uint32_t twin_life_epoch() const { return life_epoch_; }
+    void twin_check_live(const twin::SrcLoc& loc, const char* api, const char* what) const {
+        if (twin_stale())
+            twin::fail(loc, api, "tensor used after FreeTensor",
+                       twin::strf("%s (%s offset %u) belongs to a queue buffer released by FreeTensor at %s:%u", what,
+                                  twin::mem_name(mem_), offset_, life_->freed_at.file ? life_->freed_at.file : "?",
+                                  life_->freed_at.line));
+    }
     // Error unless this tensor is valid and [offset, offset+bytes) is inside its buffer.
     void twin_check_bytes(const twin::SrcLoc& loc, const char* api, const char* what, uint64_t bytes) const {
         if (!base_) twin::fail(loc, api, "tensor not allocated", twin::strf("%s is not a TPipe buffer tensor", what));
+        twin_check_live(loc, api, what);
         if (bytes > twin_bytes_available())
             twin::fail(loc, api, "access outside the tensor's buffer",
                        twin::strf("%s at %s offset %u needs %llu bytes but its buffer ends at %u (%u bytes available)",
@@ -93,6 +119,7 @@ public:
 private:
     void check_elem(const twin::SrcLoc& loc, const char* api, uint32_t index) const {
         if (!base_) twin::fail(loc, api, "tensor not allocated", "the tensor does not come from a TPipe buffer");
+        twin_check_live(loc, api, "the tensor");
         if (uint64_t(index + 1ull) * sizeof(T) > twin_bytes_available())
             twin::fail(loc, api, "access outside the tensor's buffer",
                        twin::strf("element %u (%zu bytes each) of a tensor at %s offset %u; buffer has %u bytes left",
@@ -106,6 +133,8 @@ private:
     uint32_t buf_end_ = 0;
     uint32_t size_ = 0;
     TTagType tag_ = 0;
+    const twin::BufLife* life_ = nullptr;  // queue buffer life (nullptr: TBuf or untracked)
+    uint32_t life_epoch_ = 0;
 };
 
 template <class T> class GlobalTensor {
@@ -144,7 +173,16 @@ public:
     __gm__ T* GetPhyAddr() const { return ptr_; }
     __gm__ T* GetPhyAddr(uint64_t offset) const { return ptr_ + offset; }
     uint64_t GetSize() const { return size_; }
-    template <class M> void SetL2CacheHint(M) {}  // no cache model
+    // Scalar reference into GM (scalar pipe), counted as a read.
+    T& operator()(const uint64_t offset, twin::SrcLoc loc = twin::SrcLoc::here()) const {
+        twin_check_range(loc, "GlobalTensor::operator()", offset, 1, false);
+        twin::counters().scalar_reads++;
+        return ptr_[offset];
+    }
+    // v8.5.0: template <CacheRwMode rwMode = CacheRwMode::RW> void SetL2CacheHint(CacheMode mode).
+    // No cache model: the mode is kept (twin_cache_mode) and addresses stay unchanged.
+    template <CacheRwMode rwMode = CacheRwMode::RW> void SetL2CacheHint(CacheMode mode) { cache_mode_ = mode; }
+    CacheMode twin_cache_mode() const { return cache_mode_; }
 
     // --- twin accessors -------------------------------------------------------------------
     T* twin_ptr() const { return ptr_; }
@@ -189,6 +227,7 @@ private:
     T* ptr_ = nullptr;
     uint64_t size_ = 0;
     bool sized_ = false;
+    CacheMode cache_mode_ = CacheMode::CACHE_MODE_NORMAL;
 };
 
 }  // namespace AscendC

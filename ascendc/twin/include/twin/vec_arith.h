@@ -8,8 +8,6 @@
 namespace twin {
 namespace vec {
 
-template <class T> struct nodeduce { using type = T; };
-template <class T> using nodeduce_t = typename nodeduce<T>::type;
 
 template <class T, class F>
 inline void binary_run(const SrcLoc& loc, const char* api, VecClass cls, const LocalTensor<T>& dst,
@@ -72,7 +70,7 @@ namespace AscendC {
     }                                                                                                          \
     template <class T, bool isSetMask = true>                                                                  \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,        \
-                     const uint64_t mask[], twin::vec::RepeatArg repeatTime, const BinaryRepeatParams& p,      \
+                     uint64_t mask[], twin::vec::RepeatArg repeatTime, const BinaryRepeatParams& p,      \
                      twin::SrcLoc loc = twin::SrcLoc::here()) {                                                \
         static_assert(twin::vec::one_of<T, __VA_ARGS__>(), #NAME ": dtype not supported on A2/A3 (" ALLOWED ")"); \
         twin::vec::check_repeat(loc, #NAME, repeatTime.v);                                                     \
@@ -105,7 +103,7 @@ TWIN_BINARY_OP(Min, BINARY, (a < b ? a : b), "half, int16_t, int32_t, float", ha
 #define TWIN_SCALAR_OP(NAME, EXPR)                                                                              \
     template <class T>                                                                                          \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src,                                      \
-                     const twin::vec::nodeduce_t<T>& scalarValue, const int32_t& count,                         \
+                     const T& scalarValue, const int32_t& count,                         \
                      twin::SrcLoc loc = twin::SrcLoc::here()) {                                                 \
         static_assert(twin::vec::one_of<T, half, int16_t, int32_t, float>(),                                    \
                       #NAME ": dtype not supported on A2/A3 (half, int16_t, int32_t, float)");                  \
@@ -118,7 +116,7 @@ TWIN_BINARY_OP(Min, BINARY, (a < b ? a : b), "half, int16_t, int32_t, float", ha
     }                                                                                                           \
     template <class T, bool isSetMask = true>                                                                   \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src,                                      \
-                     const twin::vec::nodeduce_t<T>& scalarValue, const uint64_t mask[],                        \
+                     const T& scalarValue, uint64_t mask[],                        \
                      twin::vec::RepeatArg repeatTime, const UnaryRepeatParams& p,                               \
                      twin::SrcLoc loc = twin::SrcLoc::here()) {                                                 \
         static_assert(twin::vec::one_of<T, half, int16_t, int32_t, float>(),                                    \
@@ -133,7 +131,7 @@ TWIN_BINARY_OP(Min, BINARY, (a < b ? a : b), "half, int16_t, int32_t, float", ha
     }                                                                                                           \
     template <class T, bool isSetMask = true>                                                                   \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src,                                      \
-                     const twin::vec::nodeduce_t<T>& scalarValue, uint64_t mask, twin::vec::RepeatArg repeatTime, \
+                     const T& scalarValue, uint64_t mask, twin::vec::RepeatArg repeatTime, \
                      const UnaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {                     \
         static_assert(twin::vec::one_of<T, half, int16_t, int32_t, float>(),                                    \
                       #NAME ": dtype not supported on A2/A3 (half, int16_t, int32_t, float)");                  \
@@ -164,7 +162,7 @@ TWIN_SCALAR_OP(Mins, (a < b ? a : b))
                              twin::vec::default_unary(), [](T x) { C a = C(x); return T(EXPR); });              \
     }                                                                                                           \
     template <class T, bool isSetMask = true>                                                                   \
-    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint64_t mask[],               \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, uint64_t mask[],               \
                      twin::vec::RepeatArg repeatTime, const UnaryRepeatParams& p,                               \
                      twin::SrcLoc loc = twin::SrcLoc::here()) {                                                 \
         static_assert(twin::vec::one_of<T, __VA_ARGS__>(), #NAME ": dtype not supported on A2/A3 (" ALLOWED ")"); \
@@ -199,7 +197,7 @@ TWIN_UNARY_OP(Relu, UNARY, (a > C(0) ? a : C(0)), "half, int32_t, float", half, 
 
 // Duplicate: fill with a scalar.
 template <class T>
-inline void Duplicate(const LocalTensor<T>& dst, const twin::vec::nodeduce_t<T>& scalarValue, const int32_t& count,
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int32_t& count,
                       twin::SrcLoc loc = twin::SrcLoc::here()) {
     static_assert(twin::vec::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>(),
                   "Duplicate: dtype not supported on A2/A3 (int16/uint16/half/bfloat16/int32/uint32/float)");
@@ -210,7 +208,7 @@ inline void Duplicate(const LocalTensor<T>& dst, const twin::vec::nodeduce_t<T>&
                          [v](T) { return v; });
 }
 template <class T, bool isSetMask = true>
-inline void Duplicate(const LocalTensor<T>& dst, const twin::vec::nodeduce_t<T>& scalarValue, const uint64_t mask[],
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, uint64_t mask[],
                       twin::vec::RepeatArg repeatTime, uint16_t dstBlockStride, uint8_t dstRepeatStride,
                       twin::SrcLoc loc = twin::SrcLoc::here()) {
     static_assert(twin::vec::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>(),
@@ -223,7 +221,7 @@ inline void Duplicate(const LocalTensor<T>& dst, const twin::vec::nodeduce_t<T>&
     twin::vec::unary_run(loc, "Duplicate", twin::VecClass::DUPLICATE, dst, dst, plan, p, [v](T) { return v; });
 }
 template <class T, bool isSetMask = true>
-inline void Duplicate(const LocalTensor<T>& dst, const twin::vec::nodeduce_t<T>& scalarValue, uint64_t mask,
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, uint64_t mask,
                       twin::vec::RepeatArg repeatTime, uint16_t dstBlockStride, uint8_t dstRepeatStride,
                       twin::SrcLoc loc = twin::SrcLoc::here()) {
     static_assert(twin::vec::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>(),

@@ -20,13 +20,25 @@
 
 namespace AscendC {
 
-constexpr int32_t DEFAULT_BLK_NUM = 8;
-constexpr int32_t DEFAULT_BLK_STRIDE = 1;
-constexpr uint8_t DEFAULT_REPEAT_STRIDE = 8;
-constexpr uint32_t ONE_BLK_SIZE = 32;
-constexpr uint32_t ONE_REPEAT_BYTE_SIZE = 256;
+// Constants with v8.5.0's device types (impl/basic_api/utils/kernel_utils_constants.h, kernel_reg.h).
+const int32_t DEFAULT_BLK_NUM = 8;
+const int32_t DEFAULT_BLK_STRIDE = 1;
+const uint8_t DEFAULT_REPEAT_STRIDE = 8;
+#ifndef ASCC_PARAM_BLOCK_CUBE
+#define ASCC_PARAM_BLOCK_CUBE
+const int32_t BLOCK_CUBE = 16;
+#endif
+#ifndef ASCC_PARAM_ONE_BLK_SIZE
+#define ASCC_PARAM_ONE_BLK_SIZE
+const uint16_t ONE_BLK_SIZE = 32;
+#endif
+#ifndef ASCC_PARAM_CUBE_MAX_SIZE
+#define ASCC_PARAM_CUBE_MAX_SIZE
+const int32_t CUBE_MAX_SIZE = 256;
+#endif
+const int32_t ONE_REPEAT_BYTE_SIZE = 256;
 constexpr uint64_t MASK_PLACEHOLDER = 0;
-constexpr uint32_t MAX_REPEAT_TIMES = 255;
+const int32_t MAX_REPEAT_TIMES = 255;
 
 struct BinaryRepeatParams {
     BinaryRepeatParams() {}
@@ -88,18 +100,16 @@ enum class CMPMODE : uint8_t { LT = 0, GT, EQ, LE, GE, NE };
 enum class SELMODE : uint8_t { VSEL_CMPMASK_SPR = 0, VSEL_TENSOR_SCALAR_MODE, VSEL_TENSOR_TENSOR_MODE };
 enum class ReduceOrder : uint8_t { ORDER_VALUE_INDEX = 0, ORDER_INDEX_VALUE, ORDER_ONLY_VALUE, ORDER_ONLY_INDEX };
 
-// Vector mask register (used by APIs called with isSetMask = false and MASK_PLACEHOLDER).
-inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
+// MaskMode::COUNTER is the form for SetMaskCount: the low word holds the element count.
+enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
+// Vector mask register (used by APIs called with isSetMask = false and MASK_PLACEHOLDER). As in v8.5.0
+// the element type is a template parameter without default: SetVectorMask<T>(...).
+template <class T, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(const uint64_t maskHigh, const uint64_t maskLow) {
     auto& c = twin::core();
     c.vector_mask[0] = maskLow;
     c.vector_mask[1] = maskHigh;
 }
-// MaskMode::COUNTER is the form for SetMaskCount: the low word holds the element count.
-enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
-template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(uint64_t maskHigh, uint64_t maskLow) {
-    SetVectorMask(maskHigh, maskLow);
-}
-template <class T = half, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(int32_t len) {
+template <class T, MaskMode mode = MaskMode::NORMAL> inline void SetVectorMask(int32_t len) {
     auto& c = twin::core();
     if (c.mask_count_mode) {
         c.vector_mask[0] = static_cast<uint64_t>(len);
@@ -158,9 +168,10 @@ template <class T>
 inline void check_ub(const SrcLoc& loc, const char* api, const char* what, const LocalTensor<T>& t,
                      uint32_t align = 32) {
     if (!t.twin_valid()) fail(loc, api, "tensor not allocated", strf("%s is not a TPipe buffer tensor", what));
+    t.twin_check_live(loc, api, what);
     if (t.twin_mem() != Mem::UB)
         fail(loc, api, "vector operands must be in UB",
-             strf("%s is in %s (position %s)", what, mem_name(t.twin_mem()), AscendC::position_name(t.GetPosition())));
+             strf("%s is in %s (position %s)", what, mem_name(t.twin_mem()), position_name(t.twin_position())));
     if (align > 1) check_align(loc, api, what, Mem::UB, t.twin_offset(), align);
 }
 

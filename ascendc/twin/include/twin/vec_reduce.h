@@ -49,6 +49,13 @@ template <class T> inline void check_reduce_types() {
     static_assert(one_of<T, half, float>(), "reductions support half and float only on A2/A3");
 }
 
+// The MAX_MIN_CNT register read by GetReduceMaxMinCount: the value's bits low, the index high.
+template <class T> inline void set_max_min_cnt(T v, uint32_t idx) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &v, sizeof(T));
+    core().max_min_cnt = (uint64_t(idx) << 32) | bits;
+}
+
 // One repeat's (value, first index) of the max (is_max) or min over active elements.
 template <class T>
 inline std::pair<T, uint32_t> repeat_extreme(const LocalTensor<T>& src, const Operand<T>& os, uint32_t r,
@@ -90,6 +97,7 @@ inline void whole_reduce(const SrcLoc& loc, const char* api, int kind /*0 sum 1 
             std::memcpy(o, &s, sizeof(T));
         } else {
             auto [val, idx] = repeat_extreme(src, os, uint32_t(r), g[r], kind == 1);
+            set_max_min_cnt(val, idx);
             T ix = index_as<T>(idx);
             switch (order) {
                 case ReduceOrder::ORDER_VALUE_INDEX: std::memcpy(o, &val, sizeof(T)); std::memcpy(o + sizeof(T), &ix, sizeof(T)); break;
@@ -105,7 +113,7 @@ inline void whole_reduce(const SrcLoc& loc, const char* api, int kind /*0 sum 1 
 template <class T>
 inline void block_reduce(const SrcLoc& loc, const char* api, bool is_sum, const LocalTensor<T>& dst,
                          const LocalTensor<T>& src, int64_t repeat, const MaskArg& mask, int32_t dstRepStride,
-                         int32_t srcBlkStride, int32_t srcRepStride, bool is_set_mask) {
+                         int32_t srcBlkStride, int32_t srcRepStride, bool is_set_mask, bool is_min = false) {
     check_reduce_types<T>();
     check_repeat(loc, api, repeat);
     check_ub(loc, api, "dst", dst, sizeof(T));
@@ -126,7 +134,7 @@ inline void block_reduce(const SrcLoc& loc, const char* api, bool is_sum, const 
                 if (e / epb<T>() != b) continue;
                 T x = load(src, os.off({uint32_t(r), e}));
                 v[e % epb<T>()] = x;
-                if (!any || float(x) > float(best)) best = x;
+                if (!any || (is_min ? float(x) < float(best) : float(x) > float(best))) best = x;
                 any = true;
             }
             T out = is_sum ? tree_sum(v) : best;
@@ -192,8 +200,40 @@ inline void full_reduce(const SrcLoc& loc, const char* api, int kind, const Loca
             }
         }
         store(dst, 0, best);
+        set_max_min_cnt(best, uint32_t(bi));
         if (cal_index) store(dst, sizeof(T), index_as<T>(uint32_t(bi)));
     }
+    count_work(VecClass::REDUCE, reps, plan.size());
+}
+
+// PairReduceSum core (see AscendC::PairReduceSum).
+template <class T>
+inline void pair_reduce(const SrcLoc& loc, const LocalTensor<T>& dst, const LocalTensor<T>& src, int64_t repeat,
+                        const MaskArg& mask, int32_t dstRepStride, int32_t srcBlkStride, int32_t srcRepStride,
+                        bool is_set_mask) {
+    const char* api = "PairReduceSum";
+    check_reduce_types<T>();
+    check_repeat(loc, api, repeat);
+    check_ub(loc, api, "dst", dst);
+    check_ub(loc, api, "src", src);
+    auto plan = plan_mask(loc, api, mask, epr<T>(), repeat, is_set_mask);
+    Operand<T> os{&src, uint64_t(srcBlkStride), uint64_t(srcRepStride)};
+    check_extent(loc, api, "src", os, plan);
+    const uint64_t reps = uint64_t(repeat), half_rep = 128;
+    if (reps) dst.twin_check_bytes(loc, api, "dst", (reps - 1) * uint64_t(dstRepStride) * half_rep + half_rep);
+    auto g = by_repeat(plan, reps);
+    std::vector<std::pair<uint64_t, T>> out;
+    for (uint64_t r = 0; r < reps; ++r) {
+        std::vector<T> v(epr<T>(), T(0.0f));
+        std::vector<bool> act(epr<T>() / 2, false);
+        for (uint32_t e : g[r]) {
+            v[e] = load(src, os.off({uint32_t(r), e}));
+            act[e / 2] = true;
+        }
+        for (uint32_t i = 0; i < epr<T>() / 2; ++i)
+            if (act[i]) out.push_back({r * uint64_t(dstRepStride) * half_rep + i * sizeof(T), sat_add(v[2 * i], v[2 * i + 1])});
+    }
+    for (auto& [off, x] : out) store(dst, off, x);
     count_work(VecClass::REDUCE, reps, plan.size());
 }
 
@@ -224,14 +264,14 @@ TWIN_WHOLE_REDUCE(WholeReduceMax, 1, TWIN_COMMA ReduceOrder order = ReduceOrder:
 TWIN_WHOLE_REDUCE(WholeReduceMin, 2, TWIN_COMMA ReduceOrder order = ReduceOrder::ORDER_VALUE_INDEX, order)
 #undef TWIN_WHOLE_REDUCE
 
-#define TWIN_BLOCK_REDUCE(NAME, IS_SUM)                                                                          \
+#define TWIN_BLOCK_REDUCE(NAME, IS_SUM, IS_MIN)                                                                        \
     template <class T, bool isSetMask = true>                                                                    \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, twin::vec::RepeatArg repeatTime,      \
                      const uint64_t mask[], const int32_t dstRepStride, const int32_t srcBlkStride,              \
                      const int32_t srcRepStride, twin::SrcLoc loc = twin::SrcLoc::here()) {                      \
         twin::vec::block_reduce(loc, #NAME, IS_SUM, dst, src, repeatTime.v,                                      \
                                 twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1), dstRepStride,       \
-                                srcBlkStride, srcRepStride, isSetMask);                                          \
+                                srcBlkStride, srcRepStride, isSetMask, IS_MIN);                                  \
     }                                                                                                            \
     template <class T, bool isSetMask = true>                                                                    \
     inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, twin::vec::RepeatArg repeatTime,      \
@@ -239,10 +279,11 @@ TWIN_WHOLE_REDUCE(WholeReduceMin, 2, TWIN_COMMA ReduceOrder order = ReduceOrder:
                      const int32_t srcRepStride, twin::SrcLoc loc = twin::SrcLoc::here()) {                      \
         twin::vec::block_reduce(loc, #NAME, IS_SUM, dst, src, repeatTime.v,                                      \
                                 twin::vec::MaskArg::from_cont(uint64_t(int64_t(mask))), dstRepStride, srcBlkStride, \
-                                srcRepStride, isSetMask);                                                        \
+                                srcRepStride, isSetMask, IS_MIN);                                                \
     }
-TWIN_BLOCK_REDUCE(BlockReduceSum, true)
-TWIN_BLOCK_REDUCE(BlockReduceMax, false)
+TWIN_BLOCK_REDUCE(BlockReduceSum, true, false)
+TWIN_BLOCK_REDUCE(BlockReduceMax, false, false)
+TWIN_BLOCK_REDUCE(BlockReduceMin, false, true)
 #undef TWIN_BLOCK_REDUCE
 
 #define TWIN_FULL_REDUCE(NAME, KIND, IDX_PARAM, IDX_ARG)                                                         \
@@ -279,5 +320,52 @@ TWIN_FULL_REDUCE(ReduceMax, 1, TWIN_COMMA bool calIndex = 0, calIndex)
 TWIN_FULL_REDUCE(ReduceMin, 2, TWIN_COMMA bool calIndex = 0, calIndex)
 #undef TWIN_FULL_REDUCE
 #undef TWIN_COMMA
+
+// PairReduceSum: each repeat's element pairs (2i, 2i + 1) summed into element i of the repeat's result; a
+// result holds half a repeat (128 B) and dstRepStride counts in those units. Inactive elements count as 0;
+// a pair with no active element is not written.
+template <class T, bool isSetMask = true>
+inline void PairReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,
+                          const uint64_t mask[], const int32_t dstRepStride, const int32_t srcBlkStride,
+                          const int32_t srcRepStride, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::pair_reduce(loc, dst, src, repeatTime, twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1),
+                           dstRepStride, srcBlkStride, srcRepStride, isSetMask);
+}
+template <class T, bool isSetMask = true>
+inline void PairReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,
+                          const int32_t mask, const int32_t dstRepStride, const int32_t srcBlkStride,
+                          const int32_t srcRepStride, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::pair_reduce(loc, dst, src, repeatTime, twin::vec::MaskArg::from_cont(uint64_t(int64_t(mask))),
+                           dstRepStride, srcBlkStride, srcRepStride, isSetMask);
+}
+
+// RepeatReduceSum: WholeReduceSum with a continuous mask; dstBlkStride is ignored (documented), dstRepStride
+// counts dst elements.
+template <class T, bool isSetMask = true>
+inline void RepeatReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,
+                            const int32_t mask, const int32_t dstBlkStride, const int32_t srcBlkStride,
+                            const int32_t dstRepStride, const int32_t srcRepStride,
+                            twin::SrcLoc loc = twin::SrcLoc::here()) {
+    (void)dstBlkStride;
+    twin::vec::whole_reduce(loc, "RepeatReduceSum", 0, dst, src, twin::vec::MaskArg::from_cont(uint64_t(int64_t(mask))),
+                            repeatTime, dstRepStride, srcBlkStride, srcRepStride, ReduceOrder::ORDER_ONLY_VALUE,
+                            isSetMask);
+}
+
+// GetReduceMaxMinCount: value and index of the last WholeReduceMax/Min (its last repeat) or ReduceMax/Min,
+// the index's bits stored in a T (read it back with a reinterpret cast, as documented). The one-argument
+// form is reported as not supported on A2/A3 by v8.5.0 and is an error here.
+template <class T> inline void GetReduceMaxMinCount(T& maxMinValue, T& maxMinIndex) {
+    static_assert(twin::vec::one_of<T, half, float, uint32_t>(), "GetReduceMaxMinCount: T must be half or float");
+    uint64_t r = twin::core().max_min_cnt;
+    uint32_t v = uint32_t(r & (sizeof(T) == 2 ? 0xffffu : 0xffffffffu)), i = uint32_t(r >> 32);
+    std::memcpy(&maxMinValue, &v, sizeof(T));
+    std::memcpy(&maxMinIndex, &i, sizeof(T));
+}
+template <class T> inline void GetReduceMaxMinCount(T& maxMinValue, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    (void)maxMinValue;
+    twin::fail(loc, "GetReduceMaxMinCount", "the value-only form is not supported on A2/A3",
+               "v8.5.0 (dav_c220) reports GetReduceMaxMinCount with only maxMinValue as unsupported; pass maxMinIndex too");
+}
 
 }  // namespace AscendC

@@ -94,7 +94,7 @@ inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const
 }
 
 template <class T, class U>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
     if ((uint64_t(count) * sizeof(T)) % 256 != 0)
         twin::fail(loc, "CompareScalar", "count elements must fill whole 256-byte repeats",
@@ -105,7 +105,7 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                            twin::vec::plan_count(count, twin::vec::epr<T>()), [b](const twin::vec::Elem&) { return b; });
 }
 template <class T, class U, bool isSetMask = true>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, const uint64_t mask, twin::vec::RepeatArg repeatTime,
                           const UnaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::vec::check_repeat(loc, "CompareScalar", repeatTime.v);
@@ -117,7 +117,7 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                            cmpMode, plan, [b](const twin::vec::Elem&) { return b; });
 }
 template <class T, class U, bool isSetMask = true>
-inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const twin::vec::nodeduce_t<T> src1Scalar,
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar,
                           CMPMODE cmpMode, const uint64_t mask[], twin::vec::RepeatArg repeatTime,
                           const UnaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::vec::check_repeat(loc, "CompareScalar", repeatTime.v);
@@ -129,7 +129,10 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                            cmpMode, plan, [b](const twin::vec::Elem&) { return b; });
 }
 
-namespace twin_sel {
+}  // namespace AscendC
+namespace twin {
+namespace sel {
+using namespace ::AscendC;
 // Select core: bit of element (r, e): mode 0 reuses the first per-repeat bits every repeat; modes 1/2 consume
 // the mask continuously.
 template <class T, class U, class Src1>
@@ -157,7 +160,9 @@ inline void run(const twin::SrcLoc& loc, const LocalTensor<T>& dst, const LocalT
     for (size_t i = 0; i < plan.size(); ++i) twin::vec::store(dst, od.off(plan[i]), res[i]);
     twin::vec::count_work(twin::VecClass::COMPARE_SELECT, reps, plan.size());
 }
-}  // namespace twin_sel
+}  // namespace sel
+}  // namespace twin
+namespace AscendC {
 
 template <class T, class U>
 inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
@@ -168,16 +173,16 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
     auto plan = twin::vec::plan_count(count, twin::vec::epr<T>());
     twin::vec::Operand<T> o1{&src1, 1, 8};
     twin::vec::check_extent(loc, "Select", "src1", o1, plan);
-    twin_sel::run(loc, dst, selMask, src0, selMode, plan, BinaryRepeatParams(),
+    twin::sel::run(loc, dst, selMask, src0, selMode, plan, BinaryRepeatParams(),
                   [&](const twin::vec::Elem& x) { return twin::vec::load(src1, o1.off(x)); });
 }
 template <class T, class U>
 inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
-                   twin::vec::nodeduce_t<T> src1, SELMODE selMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
+                   T src1, SELMODE selMode, uint32_t count, twin::SrcLoc loc = twin::SrcLoc::here()) {
     if (selMode != SELMODE::VSEL_TENSOR_SCALAR_MODE)
         twin::fail(loc, "Select", "scalar src1 needs SELMODE VSEL_TENSOR_SCALAR_MODE", "selMode != 1");
     T s = src1;
-    twin_sel::run(loc, dst, selMask, src0, selMode, twin::vec::plan_count(count, twin::vec::epr<T>()),
+    twin::sel::run(loc, dst, selMask, src0, selMode, twin::vec::plan_count(count, twin::vec::epr<T>()),
                   BinaryRepeatParams(), [s](const twin::vec::Elem&) { return s; });
 }
 #define TWIN_SELECT_MASKED(MASKDECL, MASKARG)                                                                      \
@@ -192,21 +197,21 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
         auto plan = twin::vec::plan_mask(loc, "Select", MASKARG, twin::vec::epr<T>(), repeatTime.v, isSetMask);    \
         twin::vec::Operand<T> o1{&src1, p.src1BlkStride, p.src1RepStride};                                         \
         twin::vec::check_extent(loc, "Select", "src1", o1, plan);                                                  \
-        twin_sel::run(loc, dst, selMask, src0, selMode, plan, p,                                                   \
+        twin::sel::run(loc, dst, selMask, src0, selMode, plan, p,                                                   \
                       [&](const twin::vec::Elem& x) { return twin::vec::load(src1, o1.off(x)); });                 \
     }                                                                                                              \
     template <class T, class U, bool isSetMask = true>                                                             \
     inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,       \
-                       twin::vec::nodeduce_t<T> src1, SELMODE selMode, MASKDECL, twin::vec::RepeatArg repeatTime,  \
+                       T src1, SELMODE selMode, MASKDECL, twin::vec::RepeatArg repeatTime,  \
                        const BinaryRepeatParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {                     \
         twin::vec::check_repeat(loc, "Select", repeatTime.v);                                                      \
         if (selMode != SELMODE::VSEL_TENSOR_SCALAR_MODE)                                                           \
             twin::fail(loc, "Select", "scalar src1 needs SELMODE VSEL_TENSOR_SCALAR_MODE", "selMode != 1");        \
         T s = src1;                                                                                                \
         auto plan = twin::vec::plan_mask(loc, "Select", MASKARG, twin::vec::epr<T>(), repeatTime.v, isSetMask);    \
-        twin_sel::run(loc, dst, selMask, src0, selMode, plan, p, [s](const twin::vec::Elem&) { return s; });       \
+        twin::sel::run(loc, dst, selMask, src0, selMode, plan, p, [s](const twin::vec::Elem&) { return s; });       \
     }
-TWIN_SELECT_MASKED(const uint64_t mask[], twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1))
+TWIN_SELECT_MASKED(uint64_t mask[], twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1))
 TWIN_SELECT_MASKED(uint64_t mask, twin::vec::MaskArg::from_cont(mask))
 #undef TWIN_SELECT_MASKED
 
@@ -238,7 +243,10 @@ inline void Gather(const LocalTensor<T>& dst, const LocalTensor<T>& src, const L
     twin::vec::count_work(twin::VecClass::GATHER, (uint64_t(count) * sizeof(T) + 255) / 256, count);
 }
 
-namespace twin_gm {
+}  // namespace AscendC
+namespace twin {
+namespace gmask {
+using namespace ::AscendC;
 template <class T, class PatBit>
 inline void run(const twin::SrcLoc& loc, const LocalTensor<T>& dst, const LocalTensor<T>& src0, bool reduceMode,
                 uint32_t mask, const GatherMaskParams& p, uint64_t& rsvdCnt, PatBit patbit) {
@@ -263,7 +271,9 @@ inline void run(const twin::SrcLoc& loc, const LocalTensor<T>& dst, const LocalT
     rsvdCnt = out.size();
     twin::vec::count_work(twin::VecClass::GATHER, p.repeatTimes, plan.size());
 }
-}  // namespace twin_gm
+}  // namespace gmask
+}  // namespace twin
+namespace AscendC {
 
 template <class T, class U>
 inline void GatherMask(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<U>& src1Pattern,
@@ -277,7 +287,7 @@ inline void GatherMask(const LocalTensor<T>& dst, const LocalTensor<T>& src0, co
     src1Pattern.twin_check_bytes(loc, "GatherMask", "src1Pattern", need);
     const uint8_t* m = reinterpret_cast<const uint8_t*>(src1Pattern.twin_ptr());
     uint64_t rs = uint64_t(p.src1RepeatStride) * 32;
-    twin_gm::run(loc, dst, src0, reduceMode, mask, p, rsvdCnt,
+    twin::gmask::run(loc, dst, src0, reduceMode, mask, p, rsvdCnt,
                  [m, rs](uint32_t r, uint32_t e) { return twin::vec::mask_bit(m + r * rs, e); });
 }
 template <class T>
@@ -287,7 +297,7 @@ inline void GatherMask(const LocalTensor<T>& dst, const LocalTensor<T>& src0, co
     if (src1Pattern < 1 || src1Pattern > 7)
         twin::fail(loc, "GatherMask", "built-in pattern must be in [1, 7]", twin::strf("src1Pattern = %u", src1Pattern));
     uint8_t pat = src1Pattern;
-    twin_gm::run(loc, dst, src0, reduceMode, mask, p, rsvdCnt, [pat](uint32_t, uint32_t e) {
+    twin::gmask::run(loc, dst, src0, reduceMode, mask, p, rsvdCnt, [pat](uint32_t, uint32_t e) {
         switch (pat) {
             case 1: return e % 2 == 0;
             case 2: return e % 2 == 1;

@@ -321,12 +321,10 @@ static void fail_kernel(std::string which) {
     LoadData3DParamsV2<half> p;
     p.l1H = 1; p.l1W = 32; p.channelSize = 64; p.mExtension = 32; p.kExtension = 64;
     if (which == "l3d_stride") p.strideW = 2;
-    if (which == "l3d_pad") p.padList[0] = 1;
     if (which == "l3d_kstart") { p.kStartPt = 8; p.kExtension = 16; }
     if (which == "l3d_mwin") { p.mStartPt = 16; p.mExtension = 32; }
     if (which == "l3d_channel") p.channelSize = 60;
     if (which == "l3d_msub") { p.l1W = 64; p.mExtension = 20; }
-    if (which == "l3d_l0b") { LoadData(b.b2.Get<half>(), a1, p); return; }
     if (which == "l3d_transpose_bf16") {
         LoadData3DParamsV2<bfloat16_t> q;
         q.l1H = 1; q.l1W = 32; q.channelSize = 64; q.mExtension = 32; q.kExtension = 64; q.enTranspose = true;
