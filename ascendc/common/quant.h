@@ -1,5 +1,7 @@
 // KV antiquant on the vector unit: packed int8 cache rows (OPS.md section 4: bytes [0, 512) int8 nope,
-// [512, 640) 64 bf16 rope, [640, 656) four fp32 scales, one per 128 nope values) -> bf16 rows
+// [512, 640) 64 bf16 rope, [640, 656) four fp32 scales, one per 128 nope values), or the same three
+// fields from three row-aligned tensors (OPS.md section 5: nope [slots, 512] int8, rope [slots, 64]
+// bf16, scales [slots, 4] fp32, staged into the packed UB layout), -> bf16 rows
 // [nope * scale | rope] (576 values, or the 512 nope values only) in a GM workspace tile the cube reads.
 // nope = bf16_rint(fp32(int8) * scale): int8 -> half and half -> fp32 are exact, so this is the golden's
 // rounding. Rows are staged ROWS at a time: GM -> UB by DataCopyPad (a 656-byte row takes 672 B of UB),
@@ -10,6 +12,15 @@
 #include "common/arch.h"
 
 namespace dsa {
+
+// Where a cache's rows come from: one packed tensor, or nope / rope / scales apart.
+struct KvRowSource {
+    GlobalTensor<int8_t> packed;      // [slots, 656] bytes; unused when split
+    GlobalTensor<int8_t> nope;        // split: [slots, 512]
+    GlobalTensor<int16_t> rope;       // split: [slots, 64] bf16 bits
+    GlobalTensor<float> scales;       // split: [slots, 4]
+    bool split = false;
+};
 
 class KvAntiquant {
 public:
@@ -47,9 +58,9 @@ public:
     }
 
     // Start a tile: dequantised rows go to dstGm (row r at r * (withRope ? 576 : 512)).
-    __aicore__ inline void Begin(const GlobalTensor<int8_t>& srcGm, const GlobalTensor<bfloat16_t>& dstGm, bool withRope)
+    __aicore__ inline void Begin(const KvRowSource& src, const GlobalTensor<bfloat16_t>& dstGm, bool withRope)
     {
-        srcGm_ = srcGm;
+        src_ = src;
         dstGm_ = dstGm;
         width_ = withRope ? NOPE + ROPE : NOPE;
         staged_ = 0;
@@ -67,8 +78,22 @@ public:
                 continue;
             }
             const uint32_t take = Min(n, ROWS - staged_);
-            DataCopyPad(raw_[staged_ * ROW_UB].ReinterpretCast<int8_t>(), srcGm_[flatRow * ROW_BYTES],
-                        DataCopyExtParams(take, ROW_BYTES, 0, 0), DataCopyPadExtParams<int8_t>(false, 0, 0, 0));
+            const LocalTensor<uint8_t> row = raw_[staged_ * ROW_UB];
+            if (!src_.split) {
+                DataCopyPad(row.ReinterpretCast<int8_t>(), src_.packed[flatRow * ROW_BYTES],
+                            DataCopyExtParams(take, ROW_BYTES, 0, 0), DataCopyPadExtParams<int8_t>(false, 0, 0, 0));
+            } else {  // into the packed UB layout: each field's rows ROW_UB apart (dst gaps in 32 B units)
+                DataCopyPad(row.ReinterpretCast<int8_t>(), src_.nope[flatRow * NOPE],
+                            DataCopyExtParams(take, NOPE, 0, (ROW_UB - NOPE) / BLOCK_BYTES),
+                            DataCopyPadExtParams<int8_t>(false, 0, 0, 0));
+                if (width_ > NOPE)
+                    DataCopyPad(row[NOPE].ReinterpretCast<int16_t>(), src_.rope[flatRow * ROPE],
+                                DataCopyExtParams(take, ROPE * 2, 0, (ROW_UB - ROPE * 2) / BLOCK_BYTES),
+                                DataCopyPadExtParams<int16_t>(false, 0, 0, 0));
+                DataCopyPad(row[NOPE + ROPE * 2].ReinterpretCast<float>(), src_.scales[flatRow * (NOPE / TILE)],
+                            DataCopyExtParams(take, (NOPE / TILE) * 4, 0, (ROW_UB - BLOCK_BYTES) / BLOCK_BYTES),
+                            DataCopyPadExtParams<float>(false, 0, 0, 0.0f));
+            }
             staged_ += take;
             flatRow += take;
             tileRow += take;
@@ -112,7 +137,7 @@ public:
     }
 
 private:
-    GlobalTensor<int8_t> srcGm_;       // packed cache rows [.., 656] as bytes
+    KvRowSource src_;                  // the cache rows
     GlobalTensor<bfloat16_t> dstGm_;   // workspace tile [64, width]
     LocalTensor<uint8_t> raw_;         // [ROWS, 672] bytes
     LocalTensor<half> half_;           // [ROWS, 512]

@@ -21,6 +21,7 @@ struct SfaBf16Policy {
     using KvT = KvT_;   // the cube's K~ / V~ operand type
     using OutT = QueryT_;
     static constexpr bool KV_DEQUANT = false;      // KV rows gathered by the cube as they are
+    static constexpr bool KV_SPLIT = false;        // (KV_DEQUANT) nope / rope / scales in three tensors
     static constexpr bool QUERY_PACKED = false;    // query [.., 512] and query_rope [.., 64] apart
     static constexpr uint64_t CORE_WORKSPACE = SfaPlan::CORE_WORKSPACE_BYTES;
 };
@@ -33,7 +34,20 @@ struct SfaAntiquantPolicy {
     using KvT = bfloat16_t;
     using OutT = bfloat16_t;
     static constexpr bool KV_DEQUANT = true;
+    static constexpr bool KV_SPLIT = false;
     static constexpr bool QUERY_PACKED = true;
+    static constexpr uint64_t CORE_WORKSPACE = SfaPlan::CORE_WORKSPACE_BYTES_DEQUANT;
+};
+
+// sparse_flash_attention_quant (seed 004): the antiquant maths with the paged cache as three tensors
+// (key_nope_2d int8, key_rope_2d bf16, k_nope_scales fp32, one row per slot); query nope and rope apart.
+struct SfaQuantPolicy {
+    using QueryT = bfloat16_t;
+    using KvT = bfloat16_t;
+    using OutT = bfloat16_t;
+    static constexpr bool KV_DEQUANT = true;
+    static constexpr bool KV_SPLIT = true;
+    static constexpr bool QUERY_PACKED = false;
     static constexpr uint64_t CORE_WORKSPACE = SfaPlan::CORE_WORKSPACE_BYTES_DEQUANT;
 };
 
@@ -92,7 +106,8 @@ struct SfaGm {
     GM_ADDR actualSeqQ = nullptr; // int32 [B] or nullptr (BSND: all S1)
     GM_ADDR actualSeqKv = nullptr;// int32 [B] or nullptr (BSND: all S2)
     GM_ADDR queryRope = nullptr;  // [.., N1, 64] QueryT or nullptr (QUERY_PACKED: unused)
-    GM_ADDR keyRope = nullptr;    // [.., 1, 64] KvT, laid out like key, or nullptr (KV_DEQUANT: unused)
+    GM_ADDR keyRope = nullptr;    // [.., 1, 64] KvT, laid out like key, or nullptr (KV_SPLIT: [slots, 64] bf16)
+    GM_ADDR keyScales = nullptr;  // KV_SPLIT: [slots, 4] fp32; nullptr otherwise
     GM_ADDR out = nullptr;        // [.., N1, 512] OutT
     GM_ADDR workspace = nullptr;  // per core: P::CORE_WORKSPACE bytes (logits, probs, out, [kv, v] slots)
 };

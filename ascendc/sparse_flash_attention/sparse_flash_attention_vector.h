@@ -79,8 +79,16 @@ public:
         probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(ws + SFA_PROBS_OFFSET), SfaPlan::PROBS_SLOT_BYTES / sizeof(OutT));
         outSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SFA_OUT_OFFSET), SfaPlan::OUT_SLOT_BYTES / sizeof(float));
         if constexpr (P::KV_DEQUANT) {
-            keyRowsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.key));
-            valueRowsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.value));
+            if constexpr (P::KV_SPLIT) {
+                keyRows_.split = true;
+                keyRows_.nope.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.key));
+                keyRows_.rope.SetGlobalBuffer(reinterpret_cast<__gm__ int16_t*>(gm.keyRope));
+                keyRows_.scales.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.keyScales));
+                valueRows_ = keyRows_;
+            } else {
+                keyRows_.packed.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.key));
+                valueRows_.packed.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.value));
+            }
             keySlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(ws + SFA_KV_OFFSET),
                                        SfaPlan::KV_SLOT_BYTES / sizeof(bfloat16_t));
             valueSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(ws + SFA_V_OFFSET),
@@ -116,7 +124,7 @@ public:
     }
 
     // V0 (KV_DEQUANT): a tile starts; its selected runs arrive through StageKv, EndKv sends the last rows.
-    __aicore__ inline void BeginKv() { dequant_.Begin(keyRowsGm_, keySlotGm_, true); }
+    __aicore__ inline void BeginKv() { dequant_.Begin(keyRows_, keySlotGm_, true); }
     __aicore__ inline void StageKv(const RowRun& r, const KeyRun& run, uint32_t row)
     {
         const uint32_t lo = sub_ * (SfaPlan::KEY_TILE / 2), hi = lo + SfaPlan::KEY_TILE / 2;
@@ -127,10 +135,10 @@ public:
             dequant_.Add(flatRow, n, t);
             if (!valueIsKey_) {
                 dequant_.Flush();
-                dequant_.Begin(valueRowsGm_, valueSlotGm_, false);
+                dequant_.Begin(valueRows_, valueSlotGm_, false);
                 dequant_.Add(flatRow, n, t);
                 dequant_.Flush();
-                dequant_.Begin(keyRowsGm_, keySlotGm_, true);
+                dequant_.Begin(keyRows_, keySlotGm_, true);
             }
             t += n;
         }
@@ -321,7 +329,7 @@ private:
     const KeyRows* keys_ = nullptr;
     uint32_t head0_ = 0, heads_ = 0, sub_ = 0;
     bool valueIsKey_ = false;
-    GlobalTensor<int8_t> keyRowsGm_, valueRowsGm_;           // KV_DEQUANT: packed cache rows [.., 656] bytes
+    KvRowSource keyRows_, valueRows_;                        // KV_DEQUANT: the cache rows
     GlobalTensor<bfloat16_t> keySlotGm_, valueSlotGm_;       // KV_DEQUANT: this core's kv slots
     TBuf<TPosition::VECCALC> dequantBuf_;
     KvAntiquant dequant_;

@@ -14,7 +14,7 @@ import yaml
 from dsaops import cases, ops
 from dsaops.compare import compare_outputs
 from dsaops.golden import exact
-from dsaops.golden import sparse_flash_attention, sparse_flash_attention_antiquant
+from dsaops.golden import sparse_flash_attention, sparse_flash_attention_antiquant, sparse_flash_attention_quant
 from dsaops.golden._common import key_rows, query_rows, visible_counts
 from dsaops.golden._sparse_attention import selected_positions
 from dsaops.resources import opdefs_dir
@@ -24,7 +24,23 @@ KEY_TILE, D, DR = 64, 512, 64
 GOLDEN = {
     "sparse_flash_attention": (sparse_flash_attention, exact.sparse_flash_attention),
     "sparse_flash_attention_antiquant": (sparse_flash_attention_antiquant, exact.sparse_flash_attention_antiquant),
+    "sparse_flash_attention_quant": (sparse_flash_attention_quant, exact.sparse_flash_attention_quant),
 }
+
+
+def as_common(op: str, inputs: dict) -> dict:
+    """A seed-004 call (sparse_flash_attention_quant) seen as the sparse_flash_attention arguments the
+    kernel runs (BSND query of t = b * s1 tokens, PA_BSND cache, token-wise causal indices); shapes only."""
+    if op != "sparse_flash_attention_quant" or "topk_indices" not in inputs:
+        return inputs
+    table, ind = inputs["block_table"], inputs["topk_indices"]
+    b, t, nq, bs = table.shape[0], ind.shape[0], int(inputs["nq"]), int(inputs["block_size"])
+    slots = inputs["key_nope_2d"].shape[0]
+    key = np.broadcast_to(np.int8(0), (slots // bs, bs, 1, D))
+    return {"query": np.broadcast_to(np.int8(0), (b, t // b, nq, D)), "query_rope": np.broadcast_to(np.int8(0), (1,)),
+            "key": key, "value": key, "block_table": table, "actual_seq_lengths_kv": inputs["kv_act_seqs"],
+            "sparse_indices": ind[:, : int(inputs["topk"])].reshape(b, t // b, 1, -1), "sparse_block_size": 1,
+            "layout_kv": "PA_BSND", "sparse_mode": 3}
 
 
 def smoke_cases(op: str) -> list[dict]:
@@ -34,6 +50,7 @@ def smoke_cases(op: str) -> list[dict]:
 
 def selected_counts(op: str, inputs: dict) -> list[int]:
     """Selected key positions of every query row (0 for rows that see nothing), by the golden's rules."""
+    inputs = as_common(op, inputs)
     q = inputs["query"]
     lq, lkv = inputs.get("layout_query", "BSND"), inputs.get("layout_kv", "BSND")
     qrows = query_rows(op, lq, q.shape, inputs.get("actual_seq_lengths_query"))
@@ -51,6 +68,7 @@ def selected_counts(op: str, inputs: dict) -> list[int]:
 def expected_work(op: str, inputs: dict, splits: int = 1) -> tuple[int, int]:
     """(bf16 cube MACs, GM -> L1 bytes) of the kernel for these inputs, each row's tiles dealt to
     ``splits`` parts (tile t to part t % splits; a part with tiles loads the query once)."""
+    inputs = as_common(op, inputs)
     n1 = inputs["query"].shape[-2]
     if op == "sparse_flash_attention":
         dr = 0 if inputs.get("query_rope") is None else DR
@@ -99,7 +117,8 @@ def check_catalog_covers_the_kernel_paths(op: str) -> None:
 
 
 def all_rows_empty_give_zeros(run_op, op: str, inputs: dict) -> None:
-    inputs = dict(inputs, sparse_indices=np.full_like(inputs["sparse_indices"], -1))
+    name = "topk_indices" if op == "sparse_flash_attention_quant" else "sparse_indices"
+    inputs = dict(inputs, **{name: np.full_like(inputs[name], -1)})
     out = run_op(op, **inputs)
     assert not np.any(np.asarray(out, np.float32))
     assert ops.last_report().counters.get("cube_macs.bfloat16", 0) == 0
