@@ -238,25 +238,21 @@ def format_pipes(row: BenchRow) -> str:
     return "\n".join(lines)
 
 
-def compare_outputs(op: OpDef, actual, inputs: dict, want=None) -> dict:
-    """The op's comparison rule on each output (``dsaops.compare``): the top-k rule with the golden's
-    scores for index outputs, exact for other integer outputs, the float rule otherwise."""
+def compare_outputs(op: OpDef, actual, inputs: dict, want=None):
+    """Judge a kernel's outputs with the op's rules (``dsaops.compare.compare_outputs``): the top-k rule
+    with the golden's scores for index outputs, the double benchmark against
+    ``dsaops.golden.exact.<op>`` for float outputs. Returns the ``OpComparison`` (truthy when all pass)."""
     from . import compare, golden
+    from .golden import exact
 
     if want is None:
         want = getattr(golden, op.golden)(**inputs)
-    actual = actual if isinstance(actual, tuple) else (actual,)
-    want = want if isinstance(want, tuple) else (want,)
-    results = {}
-    for t, a, g in zip(op.outputs, actual, want):
-        if t.name == "sparse_indices":
-            module = __import__(f"dsaops.golden.{op.golden}", fromlist=["_"])
-            results[t.name] = compare.compare_topk(a, g, getattr(module, f"{op.golden}_scores")(**inputs))
-        elif np.asarray(a).dtype.kind in "iu":
-            results[t.name] = compare.compare_exact(a, g)
-        else:
-            results[t.name] = compare.compare_float(a, g)
-    return results
+    scores = None
+    module = __import__(f"dsaops.golden.{op.golden}", fromlist=["_"])
+    if hasattr(module, f"{op.golden}_scores"):
+        scores = getattr(module, f"{op.golden}_scores")(**inputs)
+    exact_out = getattr(exact, op.golden)(**inputs) if op.golden in exact.OPS else None
+    return compare.compare_outputs(op.name, actual, want, exact_out, scores=scores, inputs=inputs)
 
 
 def select_cases(op: OpDef, selection: str) -> list[BenchCase]:
@@ -281,6 +277,6 @@ def run_bench_case(op: OpDef, case: BenchCase, *, soc: str, kernels: Path | None
 
     inputs = case_inputs.generate(op.name, case.params, zlib.crc32(case.ident.encode()))
     fn = getattr(golden, op.golden) if op.golden else None
-    check = (lambda actual, want: all(r.passed for r in compare_outputs(op, actual, inputs, want).values()))
+    check = (lambda actual, want: bool(compare_outputs(op, actual, inputs, want)))
     return bench_inputs(op, case.ident, inputs, soc=soc, kernels=kernels, build_root=build_root, golden=fn,
                         compare=check if fn else None, max_macs=max_macs)

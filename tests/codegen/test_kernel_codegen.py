@@ -220,3 +220,41 @@ def test_adapter_reads_inputs_after_an_optional_one_by_ir_index(tiny_text, opdef
     problem = files["op_host/tiny_tiling_problem.h"]
     assert "    double alpha;" in problem and "// N <= 4096" in problem
     assert "//   max_value(lengths) <= N" in problem
+
+
+def test_shape_binder_words_shape_errors_like_python(project, tmp_path):
+    """dsaops::check::ShapeBinder (used by the CANN adapter) against dsaops.validate on the same shapes."""
+    import ml_dtypes
+    import numpy as np
+
+    from dsaops.errors import ConstraintError
+    from dsaops.validate import bind
+
+    cases = {  # weights disagrees with query on S1; query has a dim too few
+        "s1": ([1, 2, 64, 128], [1, 3, 64]),
+        "rank": ([1, 2, 64], [1, 2, 64]),
+    }
+    src = tmp_path / "binder.cpp"
+    body = []
+    for name, (q, w) in cases.items():
+        body.append(f"""    {{
+        dsaops::check::ShapeBinder b("lightning_indexer");
+        int64_t q[] = {{{", ".join(map(str, q))}}};
+        int64_t w[] = {{{", ".join(map(str, w))}}};
+        b.tensor("query", q, {len(q)}, {{"B", "S1", "N1", "D"}}, "[B, S1, N1, D]", " for layout_query='BSND'");
+        b.tensor("weights", w, {len(w)}, {{"B", "S1", "N1"}}, "[B, S1, N1]", " for layout_query='BSND'");
+        DsaopsTilingResult r{{}};
+        std::printf("%d %s\\n--\\n", b.finish(&r), r.error);
+    }}""")
+    src.write_text('#include <cstdio>\n#include "dsaops_platform.h"\nint main()\n{\n' + "\n".join(body) + "\n}\n")
+    exe = tmp_path / "binder"
+    run = subprocess.run(["g++", "-std=c++17", "-Wall", "-Werror", "-I", str(project / "op_host"), str(src), "-o",
+                          str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    outputs = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n--\n")
+    bf16 = np.dtype(ml_dtypes.bfloat16)
+    for (name, (q, w)), out in zip(cases.items(), outputs):
+        args = {"query": np.zeros(q, bf16), "key": np.zeros((1, 8, 1, 128), bf16), "weights": np.zeros(w, bf16)}
+        with pytest.raises(ConstraintError) as err:
+            bind("lightning_indexer", args)
+        assert out == f"1 {err.value}", name

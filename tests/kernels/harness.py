@@ -45,19 +45,19 @@ def smoke_cases(op: OpDef):
 @dataclass(frozen=True)
 class CaseOutcome:
     ident: str
-    results: dict  # output name -> dsaops.compare.CompareResult
+    verdict: object  # dsaops.compare.OpComparison
     report: dsaops_ops.RunReport
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.results.values())
+        return bool(self.verdict)
 
     def summary(self) -> str:
-        return "; ".join(f"{name}: {r}" for name, r in self.results.items())
+        return self.verdict.summary()
 
 
-def compare_outputs(op: OpDef, actual, inputs: dict) -> dict:
-    """The op's comparison rule on each output (see dsaops.bench.compare_outputs)."""
+def compare_outputs(op: OpDef, actual, inputs: dict):
+    """The op's rules on every output (dsaops.compare.compare_outputs via dsaops.bench.compare_outputs)."""
     from dsaops.bench import compare_outputs as rule
 
     return rule(op, actual, inputs)
