@@ -30,18 +30,11 @@ __aicore__ inline void FillRange(const LocalTensor<T>& t, uint32_t from, uint32_
     if (from < to) Duplicate(t[from], value, int32_t(to - from));
 }
 
-// t[0, n) = 0, 1, ..., n - 1 (n a multiple of 8). The first 32 B block is written by the scalar unit
-// once per kernel; the rest doubles with vector adds.
+// t[0, n) = 0, 1, ..., n - 1: the Sort32 index ramp, made once per kernel. Scratch: none.
 __aicore__ inline void MakeRamp(const LocalTensor<int32_t>& t, uint32_t n)
 {
-    constexpr uint32_t seed = BLOCK_BYTES / sizeof(int32_t);
-    for (uint32_t i = 0; i < seed; ++i) t.SetValue(i, int32_t(i));
-    SetFlag<HardEvent::S_V>(EVENT_ID0);
-    WaitFlag<HardEvent::S_V>(EVENT_ID0);
-    for (uint32_t len = seed; len < n; len *= 2) {
-        Adds(t[len], t, int32_t(len), int32_t(Min(len, n - len)));
-        PipeBarrier<PIPE_V>();
-    }
+    CreateVecIndex(t, int32_t(0), n);
+    PipeBarrier<PIPE_V>();
 }
 
 // Sorts n = 512 scores with their indices into dst (n pairs, descending, ties to the lower index).
@@ -78,6 +71,17 @@ __aicore__ inline void MergeSorted(const LocalTensor<float>& dst, const LocalTen
     const uint16_t lens[4] = {uint16_t(na), uint16_t(nb), 0, 0};
     MrgSortSrcList<float> src(a, b, a, b);
     MrgSort(dst, src, MrgSort4Info(lens, false, 0b0011, 1));
+    PipeBarrier<PIPE_V>();
+}
+
+// dst = merge of count (2..4) sorted runs, sum(lens) pairs; on equal scores earlier runs come first.
+__aicore__ inline void MergeRuns(const LocalTensor<float>& dst, const LocalTensor<float> runs[4], const uint16_t lens[4],
+                                 uint32_t count)
+{
+    const uint16_t validBit = count == 2 ? 0b0011 : count == 3 ? 0b0111 : 0b1111;
+    const uint16_t used[4] = {lens[0], lens[1], count > 2 ? lens[2] : uint16_t(0), count > 3 ? lens[3] : uint16_t(0)};
+    MrgSortSrcList<float> src(runs[0], runs[1], runs[count > 2 ? 2 : 0], runs[count > 3 ? 3 : 0]);
+    MrgSort(dst, src, MrgSort4Info(used, false, validBit, 1));
     PipeBarrier<PIPE_V>();
 }
 

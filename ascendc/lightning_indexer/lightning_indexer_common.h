@@ -22,6 +22,7 @@ struct IndexerFloatPolicy {
     using WeightT = WeightT_;
     static constexpr bool QUANT = false;          // no query/key dequant scales
     static constexpr bool CUBE_HEAD_SUM = false;  // the vector does the head sum
+    static constexpr uint32_t MERGE_BLOCKS = 1;   // sorted 512-key blocks per merge into the running top-k
     static constexpr QuantMode_t FIX_QUANT = QuantMode_t::NoQuant;
     static constexpr uint64_t FIX_DEQ = 0;
 };
@@ -36,6 +37,8 @@ struct IndexerInt8Policy {
     using WeightT = half;
     static constexpr bool QUANT = true;
     static constexpr bool CUBE_HEAD_SUM = true;
+    static constexpr uint32_t MERGE_BLOCKS = 3;  // the small score tiles leave UB for 3 pending blocks: one
+                                                 // 4-way merge moves k + 1536 pairs instead of 3 x (k + 512)
     static constexpr QuantMode_t FIX_QUANT = QuantMode_t::DEQF16;
     static constexpr uint64_t FIX_DEQ = 0x3A800000ULL;  // fp32 bits of 2^-10 (exact in the Fixpipe's 10-bit scale)
 };

@@ -159,11 +159,36 @@ public:
         if constexpr (MATDUCE) SetFlag<HardEvent::M_MTE1>(EV_WEIGHT);
     }
 
-    // One key tile into score slot run.slot: [rows*64 x 128] fp32 (bf16/fp16) or [rows x 128] fp32 (int8).
-    __aicore__ inline void ComputeTile(const TileRun& run)
+    // Key tile GM -> L1 (NZ; one copy per contiguous run: paged keys break at block ends) -> L0B.
+    __aicore__ inline void LoadKeyTile(const TileRun& run)
     {
         const uint32_t buf = run.tile % 2;
-        LoadKeyTile(run, buf);
+        const event_t ev = buf == 0 ? EVENT_ID0 : EVENT_ID1;
+        LocalTensor<MmadT> keyL1 = keyL1_[buf * KEY_TILE_BYTES / sizeof(MmadT)];
+        LocalTensor<MmadT> keyL0b = keyL0b_[buf * KEY_TILE_BYTES / sizeof(MmadT)];
+        WaitFlag<HardEvent::MTE1_MTE2>(ev);
+        for (uint32_t done = 0; done < run.keys;) {
+            uint64_t flatRow = 0;
+            uint32_t n = keys_->Run(run.unit.batch, run.unit.kStart, run.keyStart + done, run.keys - done, flatRow);
+            Nd2NzParams nd(1, n, IndexerPlan::HEAD_DIM, 0, IndexerPlan::HEAD_DIM, IndexerPlan::KEY_TILE, 1, 0);
+            DataCopy(keyL1[done * C0], keyGm_[flatRow * IndexerPlan::HEAD_DIM], nd);
+            done += n;
+        }
+        SetFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
+        WaitFlag<HardEvent::M_MTE1>(ev);
+        // Key [128, D] in NZ is exactly B = K^T in Zn: one contiguous fractal copy.
+        LoadData(keyL0b, keyL1, LoadData2DParams(0, uint8_t(K1 * N1), 1, 0, 0, false, 0));
+        SetFlag<HardEvent::MTE1_MTE2>(ev);
+        SetFlag<HardEvent::MTE1_M>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE1_M>(EVENT_ID0);
+    }
+
+    // Stage C1 on the loaded key tile: [rows*64 x 128] fp32 into score slot run.slot (bf16/fp16), or
+    // R into L1 (int8; HeadSumTile then writes the slot).
+    __aicore__ inline void ScoreTile(const TileRun& run)
+    {
+        const uint32_t buf = run.tile % 2;
         const uint64_t slot = run.slot * (p_.scoreSlotBytes / sizeof(float));
         LocalTensor<MmadT> keyL0b = keyL0b_[buf * KEY_TILE_BYTES / sizeof(MmadT)];
         if constexpr (MATDUCE) WaitFlag<HardEvent::MTE1_FIX>(EV_R);  // the previous tile's R has left L1
@@ -192,33 +217,16 @@ public:
             EndAcc(acc);
         }
         SetFlag<HardEvent::M_MTE1>(buf == 0 ? EVENT_ID0 : EVENT_ID1);
-        if constexpr (MATDUCE) HeadSum(slot);
+    }
+
+    // Stage C2 (Mat-Duce): P [rows x 128] = W~ [rows x rows*64] . R [rows*64 x 128] into score slot
+    // run.slot, half a tile per Mmad.
+    __aicore__ inline void HeadSumTile(const TileRun& run)
+    {
+        if constexpr (MATDUCE) HeadSum(run.slot * (p_.scoreSlotBytes / sizeof(float)));
     }
 
 private:
-    // Key tile GM -> L1 (NZ; one copy per contiguous run: paged keys break at block ends) -> L0B.
-    __aicore__ inline void LoadKeyTile(const TileRun& run, uint32_t buf)
-    {
-        const event_t ev = buf == 0 ? EVENT_ID0 : EVENT_ID1;
-        LocalTensor<MmadT> keyL1 = keyL1_[buf * KEY_TILE_BYTES / sizeof(MmadT)];
-        LocalTensor<MmadT> keyL0b = keyL0b_[buf * KEY_TILE_BYTES / sizeof(MmadT)];
-        WaitFlag<HardEvent::MTE1_MTE2>(ev);
-        for (uint32_t done = 0; done < run.keys;) {
-            uint64_t flatRow = 0;
-            uint32_t n = keys_->Run(run.unit.batch, run.unit.kStart, run.keyStart + done, run.keys - done, flatRow);
-            Nd2NzParams nd(1, n, IndexerPlan::HEAD_DIM, 0, IndexerPlan::HEAD_DIM, IndexerPlan::KEY_TILE, 1, 0);
-            DataCopy(keyL1[done * C0], keyGm_[flatRow * IndexerPlan::HEAD_DIM], nd);
-            done += n;
-        }
-        SetFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
-        WaitFlag<HardEvent::MTE2_MTE1>(EVENT_ID0);
-        WaitFlag<HardEvent::M_MTE1>(ev);
-        // Key [128, D] in NZ is exactly B = K^T in Zn: one contiguous fractal copy.
-        LoadData(keyL0b, keyL1, LoadData2DParams(0, uint8_t(K1 * N1), 1, 0, 0, false, 0));
-        SetFlag<HardEvent::MTE1_MTE2>(ev);
-        SetFlag<HardEvent::MTE1_M>(EVENT_ID0);
-        WaitFlag<HardEvent::MTE1_M>(EVENT_ID0);
-    }
 
     // The next L0C buffer of the ring, once its previous Fixpipe has read it.
     __aicore__ inline uint32_t BeginAcc()
@@ -229,7 +237,6 @@ private:
     }
     __aicore__ inline void EndAcc(uint32_t acc) { SetFlag<HardEvent::FIX_M>(acc == 0 ? EVENT_ID0 : EVENT_ID1); }
 
-    // Stage C2 (Mat-Duce): P [rows x 128] = W~ [rows x rows*64] . R [rows*64 x 128], half a tile per Mmad.
     __aicore__ inline void HeadSum(uint64_t slot)
     {
         SetFlag<HardEvent::FIX_MTE1>(EVENT_ID0);  // R is in L1

@@ -2,9 +2,9 @@
 // RunInfo and every cross-core call; IndexerCube (C1) and IndexerVector (V1, V2) only run stages.
 // The int8 op (quant_lightning_indexer) is the IndexerInt8Policy of this same kernel.
 //
-//   AIC  C1: per unit part: query -> L0A (int8: wait WEIGHTS_READY, W~ -> L0A); per tile: wait
-//            SCORE_FREE, key tile -> L1 -> L0B, Mmad, Fixpipe ReLU -> score slot (int8: S/1024 fp16 + ReLU
-//            -> L1, C2: Mmad W~ R -> score slot), set SCORE_READY
+//   AIC  C1: per unit part: query -> L0A (int8: wait WEIGHTS_READY, W~ -> L0A); per tile: key tile
+//            -> L1 -> L0B, wait SCORE_FREE, Mmad, Fixpipe ReLU -> score slot (int8: S/1024 fp16 + ReLU
+//            -> L1, wait SCORE_FREE, C2: Mmad W~ R -> score slot), set SCORE_READY
 //   AIV  V0: per unit part: head weights (int8: W~ rows -> GM, set WEIGHTS_READY)
 //        V1: per tile: wait SCORE_READY, head-sum + mask -> sort block, set SCORE_FREE; per 512 keys
 //            sort + merge into the running top-k; part end: write indices or a partial list
@@ -78,8 +78,15 @@ private:
                 cube.LoadWeights();
             }
             for (uint32_t t = first; t < last; ++t, ++produced) {
-                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(V1C1_SCORE_FREE);
-                cube.ComputeTile(MakeRun(u, t, first, last, produced % IndexerPlan::SCORE_SLOTS));
+                const TileRun run = MakeRun(u, t, first, last, produced % IndexerPlan::SCORE_SLOTS);
+                cube.LoadKeyTile(run);  // overlaps the AIVs still reading the slot
+                // Wait for the slot just before the stage that writes it.
+                if constexpr (!P::CUBE_HEAD_SUM) CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(V1C1_SCORE_FREE);
+                cube.ScoreTile(run);
+                if constexpr (P::CUBE_HEAD_SUM) {
+                    CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(V1C1_SCORE_FREE);
+                    cube.HeadSumTile(run);
+                }
                 CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_SCORE_READY);
             }
             cube.ReleaseQuery();

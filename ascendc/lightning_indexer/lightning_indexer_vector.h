@@ -6,8 +6,9 @@
 // UB plan (bytes; ROWS = 2 query rows per AIV: rows sub, sub + 2 of a 4-row group):
 //   inQue      2 x one row's slot: 64 heads x 128 keys fp32 (bf16/fp16)    64 KB
 //              or 128 keys fp32 (int8: the cube summed the heads)          1 KB
-//   listPool   80 KB: main phase 3 lists of (k + 512) pairs (2 running + 1 merge target, rotated);
-//              merge phase: two 2k-pair lists and one k-pair list (the same bytes, phases never overlap)
+//   listPool   80 KB | 84 KB: main phase 3 lists of (k + MERGE_BLOCKS * 512) pairs (2 running + 1 merge
+//              target, rotated); merge phase: two 2k-pair lists and one k-pair list (the same bytes)
+//   pending    int8 only (MERGE_BLOCKS = 3): ROWS x 3 sorted 512-pair blocks awaiting one 4-way merge  24 KB
 //   block      ROWS x 512 fp32 raw scores of the current sort block       4 KB
 //   ramp, blockIndex  512 int32 each                                      4 KB
 //   sortA, sortB  2048 x 4 B each: Sort32/MrgSort scratch (512 pairs), then Extract values / indices  16 KB
@@ -32,8 +33,13 @@ class IndexerVector {
     static constexpr uint32_t IN_BYTES = (MATDUCE ? 1 : HEADS) * TILE * sizeof(float);
     static constexpr uint32_t QUERY_ROWS_MAX = IndexerPlan::GROUP_ROWS * HEADS;
     static constexpr uint32_t W_ROW_BYTES = MATDUCE ? ROWS * QUERY_ROWS_MAX * sizeof(half) : 0;
-    static constexpr uint32_t LIST_BYTES = (KMAX + BLOCK) * 8;           // main-phase list slot
-    static constexpr uint32_t POOL_BYTES = 2 * (2 * KMAX * 8) + KMAX * 8;  // merge phase: 2 x 2k + k pairs
+    static constexpr uint32_t MERGE_BLOCKS = P::MERGE_BLOCKS;
+    static_assert(MERGE_BLOCKS >= 1 && MERGE_BLOCKS <= 3, "MrgSort merges at most 4 runs: the list and 3 blocks");
+    static constexpr uint32_t LIST_BYTES = (KMAX + MERGE_BLOCKS * BLOCK) * 8;  // main-phase list slot
+    static constexpr uint32_t V2_POOL_BYTES = 2 * (2 * KMAX * 8) + KMAX * 8;  // merge phase: 2 x 2k + k pairs
+    static constexpr uint32_t POOL_BYTES = Max(3 * LIST_BYTES, V2_POOL_BYTES);
+    // Sorted blocks waiting for their merge (one block: sortA itself, merged at once).
+    static constexpr uint32_t PENDING_BYTES = MERGE_BLOCKS > 1 ? ROWS * MERGE_BLOCKS * BLOCK * 8 : 0;
     static constexpr uint32_t BLOCK_BYTES_ROWS = ROWS * BLOCK * sizeof(float);
     static constexpr uint32_t SORT_BYTES = KMAX * sizeof(float);
     static constexpr uint32_t W_RAW_BYTES = Align<uint32_t>(ROWS * HEADS * sizeof(WeightT), REPEAT_BYTES);
@@ -43,7 +49,7 @@ class IndexerVector {
     static constexpr uint32_t KS_F_BYTES = P::QUANT ? TILE * sizeof(float) : 0;
     static_assert(3 * LIST_BYTES <= POOL_BYTES, "main-phase lists exceed the pool");
     static_assert(BLOCK * 8 <= SORT_BYTES, "sort scratch must hold a block of pairs");
-    static_assert(2 * IN_BYTES + W_ROW_BYTES + POOL_BYTES + BLOCK_BYTES_ROWS + 2 * BLOCK * 4 + 2 * SORT_BYTES +
+    static_assert(2 * IN_BYTES + W_ROW_BYTES + POOL_BYTES + PENDING_BYTES + BLOCK_BYTES_ROWS + 2 * BLOCK * 4 + 2 * SORT_BYTES +
                           2 * W_RAW_BYTES + 2 * W_F_BYTES + W_B_BYTES + KS_RAW_BYTES + KS_F_BYTES <=
                       UB_USABLE_BYTES,
                   "UB plan exceeds 184 KB");
@@ -62,7 +68,6 @@ public:
             keyScaleGm_.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(gm.keyScale));
         }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.sparseIndices));
-        workspace_ = gm.workspace;
         GM_ADDR coreWs = gm.workspace + uint64_t(core) * p.coreWorkspaceBytes;
         scoreGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(coreWs),
                                  IndexerPlan::SCORE_SLOTS * p.scoreSlotBytes / sizeof(float));
@@ -87,6 +92,10 @@ public:
             weightRow_ = weightRowBuf_.Get<half>();
         }
         pipe->InitBuffer(poolBuf_, POOL_BYTES);
+        if constexpr (MERGE_BLOCKS > 1) {
+            pipe->InitBuffer(pendingBuf_, PENDING_BYTES);
+            pending_ = pendingBuf_.Get<float>();
+        }
         pipe->InitBuffer(blockBuf_, BLOCK_BYTES_ROWS);
         pipe->InitBuffer(rampBuf_, BLOCK * sizeof(int32_t));
         pipe->InitBuffer(blockIndexBuf_, BLOCK * sizeof(int32_t));
@@ -154,8 +163,13 @@ public:
             // One 32 B block per head holding its weight 8 times: the src1 of the per-head Mul.
             Brcb(weightBrcb_, weight_, uint8_t(n / 8), BrcbRepeatParams(1, 8));
         }
-        for (uint32_t j = 0; j < owned_; ++j)
-            Duplicate(List(j), -INFINITY_F, int32_t(p_.sparseAlloc * PAIR_FLOATS));
+        // A list starts as one (-inf, -) pair and grows by a sort block per merge up to k pairs, so early
+        // merges move only what they hold; EndPart pads the rest.
+        for (uint32_t j = 0; j < owned_; ++j) {
+            FillRange(List(j), 0, PAIR_FLOATS, -INFINITY_F);
+            filled_[j] = 1;
+            pendingCount_[j] = 0;
+        }
         PipeBarrier<PIPE_V>();
     }
 
@@ -166,11 +180,16 @@ public:
         if constexpr (P::QUANT) {
             if (owned_ > 0) LoadKeyScale(run);
         }
+        uint32_t cols[ROWS] = {};
+        // Both rows' slot reads are issued before either is computed (the queue holds 2 buffers).
+        for (uint32_t j = 0; j < owned_; ++j) {
+            cols[j] = vis_[j] > run.keyStart ? Min(TILE, vis_[j] - run.keyStart) : 0u;
+            if (cols[j] > 0) LoadScores(run.slot, row_[j]);
+        }
         for (uint32_t j = 0; j < owned_; ++j) {
             LocalTensor<float> dst = block_[j * BLOCK + seg * TILE];
-            const uint32_t cols = vis_[j] > run.keyStart ? Min(TILE, vis_[j] - run.keyStart) : 0u;
-            if (cols > 0) HeadSum(dst, run.slot, row_[j], j);
-            FillRange(dst, cols, TILE, -INFINITY_F);  // keys the row cannot see (and a short tile's tail)
+            if (cols[j] > 0) HeadSum(dst, j);
+            FillRange(dst, cols[j], TILE, -INFINITY_F);  // keys the row cannot see (and a short tile's tail)
             PipeBarrier<PIPE_V>();
         }
         if (seg == IndexerPlan::SORT_TILES - 1 || run.lastOfPart) FlushBlock(run, seg + 1);
@@ -180,6 +199,9 @@ public:
     __aicore__ inline void EndPart(bool split, uint32_t partialSlot)
     {
         for (uint32_t j = 0; j < owned_; ++j) {
+            MergePending(j);
+            FillRange(List(j), filled_[j] * PAIR_FLOATS, p_.sparseAlloc * PAIR_FLOATS, -INFINITY_F);
+            PipeBarrier<PIPE_V>();
             if (split) {
                 WritePartial(List(j), core_, partialSlot, row_[j]);
             } else {
@@ -269,15 +291,20 @@ private:
         WaitFlag<HardEvent::MTE3_V>(EVENT_ID1);
     }
 
-    // dst[0, TILE) = sum_h w[h] * score[h, :] for local row g of the slot (owned row j); with Mat-Duce the
-    // cube did the sum and the slot holds the row's TILE scores.
-    __aicore__ inline void HeadSum(const LocalTensor<float>& dst, uint32_t slot, uint32_t g, uint32_t j)
+    // Row g of score slot `slot` (64 x TILE fp32, or TILE fp32 with Mat-Duce) GM -> inQue.
+    __aicore__ inline void LoadScores(uint32_t slot, uint32_t g)
     {
         const uint64_t slotElems = p_.scoreSlotBytes / sizeof(float);
         constexpr uint32_t rowElems = IN_BYTES / sizeof(float);
         LocalTensor<float> in = inQue_.template AllocTensor<float>();
         DataCopy(in, scoreGm_[slot * slotElems + uint64_t(g) * rowElems], rowElems);
         inQue_.EnQue(in);
+    }
+
+    // dst[0, TILE) = sum_h w[h] * score[h, :] of the next queued row (owned row j); with Mat-Duce the cube
+    // did the sum and only the key dequant scale is applied.
+    __aicore__ inline void HeadSum(const LocalTensor<float>& dst, uint32_t j)
+    {
         LocalTensor<float> work = inQue_.template DeQue<float>();
         if constexpr (MATDUCE) {
             Mul(dst, work, keyScale_, int32_t(TILE));
@@ -311,13 +338,31 @@ private:
             LocalTensor<float> scores = block_[j * BLOCK];
             FillRange(scores, segs * TILE, BLOCK, -INFINITY_F);
             PipeBarrier<PIPE_V>();
-            SortBlock512(sortA_, sortB_, scores, blockIndex_.template ReinterpretCast<uint32_t>());
-            LocalTensor<float> target = pool_[spare_ * (LIST_BYTES / sizeof(float))];
-            MergeSorted(target, List(j), p_.sparseCount, sortA_, BLOCK);
-            uint32_t old = listOf_[j];
-            listOf_[j] = spare_;
-            spare_ = old;
+            SortBlock512(Pending(j, pendingCount_[j]), sortB_, scores, blockIndex_.template ReinterpretCast<uint32_t>());
+            if (++pendingCount_[j] == MERGE_BLOCKS) MergePending(j);
         }
+    }
+
+    __aicore__ inline LocalTensor<float> Pending(uint32_t j, uint32_t b)
+    {
+        if constexpr (MERGE_BLOCKS > 1) return pending_[(j * MERGE_BLOCKS + b) * BLOCK * PAIR_FLOATS];
+        return sortA_;
+    }
+
+    // Merge the row's sorted pending blocks into its running list (one MrgSort of up to 4 runs).
+    __aicore__ inline void MergePending(uint32_t j)
+    {
+        const uint32_t count = pendingCount_[j];
+        if (count == 0) return;
+        LocalTensor<float> runs[4] = {List(j), Pending(j, 0), Pending(j, count > 1 ? 1 : 0), Pending(j, count > 2 ? 2 : 0)};
+        const uint16_t lens[4] = {uint16_t(filled_[j]), uint16_t(BLOCK), uint16_t(BLOCK), uint16_t(BLOCK)};
+        LocalTensor<float> target = pool_[spare_ * (LIST_BYTES / sizeof(float))];
+        MergeRuns(target, runs, lens, count + 1);
+        filled_[j] = Min(p_.sparseCount, filled_[j] + count * BLOCK);
+        pendingCount_[j] = 0;
+        uint32_t old = listOf_[j];
+        listOf_[j] = spare_;
+        spare_ = old;
     }
 
     __aicore__ inline uint64_t PartialOffset(uint32_t core, uint32_t slot, uint32_t g) const
@@ -351,7 +396,6 @@ private:
     IndexerParams p_;
     const KeyRows* keys_ = nullptr;
     uint32_t core_ = 0, sub_ = 0;
-    GM_ADDR workspace_ = nullptr;
     GlobalTensor<WeightT> weightsGm_;   // [rows, 64]
     GlobalTensor<half> queryScaleGm_;   // int8: [rows, 64]
     GlobalTensor<half> keyScaleGm_;     // int8: [key rows]
@@ -360,9 +404,9 @@ private:
     GlobalTensor<half> weightSlotGm_;   // Mat-Duce: this core's W~ slot [rows, rows*64]
     GlobalTensor<float> partialGm_;     // the whole workspace, for every core's partial lists
     TQue<TPosition::VECIN, 2> inQue_;
-    TBuf<TPosition::VECCALC> weightRowBuf_, keyScaleRawBuf_, keyScaleBuf_, poolBuf_, blockBuf_, rampBuf_, blockIndexBuf_,
+    TBuf<TPosition::VECCALC> pendingBuf_, weightRowBuf_, keyScaleRawBuf_, keyScaleBuf_, poolBuf_, blockBuf_, rampBuf_, blockIndexBuf_,
         sortABuf_, sortBBuf_, weightRawBuf_, queryScaleRawBuf_, weightBuf_, weightTmpBuf_, weightBrcbBuf_;
-    LocalTensor<float> keyScale_, pool_, block_, sortA_, sortB_, weight_, weightTmp_, weightBrcb_;
+    LocalTensor<float> pending_, keyScale_, pool_, block_, sortA_, sortB_, weight_, weightTmp_, weightBrcb_;
     LocalTensor<half> keyScaleRaw_, queryScaleRaw_, weightRow_;
     LocalTensor<WeightT> weightRaw_;
     LocalTensor<int32_t> ramp_, blockIndex_;
@@ -370,6 +414,8 @@ private:
     uint32_t owned_ = 0;
     uint32_t vis_[ROWS] = {};
     uint32_t row_[ROWS] = {};
+    uint32_t filled_[ROWS] = {};
+    uint32_t pendingCount_[ROWS] = {};  // sorted blocks of a row waiting for their merge  // pairs of a running list that hold merged (score, index) pairs
     uint32_t listOf_[2] = {0, 1};
     uint32_t spare_ = 2;
 };

@@ -9,27 +9,23 @@ byte goes GM -> L1 once per unit, plus each unit part's query rows (and int8 hea
 from __future__ import annotations
 
 import numpy as np
-import yaml
 
 from dsaops import cases, ops
+from dsaops.golden_export import case_seed
 from dsaops.compare import compare_topk
 from dsaops.golden import _indexer
 from dsaops.golden.lightning_indexer import lightning_indexer, lightning_indexer_scores
 from dsaops.golden.quant_lightning_indexer import quant_lightning_indexer, quant_lightning_indexer_scores
 from dsaops.golden._common import visible_counts
-from dsaops.resources import opdefs_dir
 
-SOCS = ("ascend910b", "ascend910_93")
+from .harness import run_case_on_twin
+
+SOCS = ("ascend910_93", "ascend910b")
 GROUP_ROWS, KEY_TILE, MIN_PART_TILES, HEADS, HEAD_DIM = 4, 128, 4, 64, 128
 GOLDEN = {
     "lightning_indexer": (lightning_indexer, lightning_indexer_scores),
     "quant_lightning_indexer": (quant_lightning_indexer, quant_lightning_indexer_scores),
 }
-
-
-def smoke_cases(op: str) -> list[dict]:
-    with open(opdefs_dir() / f"{op}.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)["cases"]["smoke"]
 
 
 def expected_work(op: str, inputs: dict, block_dim: int) -> tuple[int, int, int]:
@@ -68,19 +64,33 @@ def expected_work(op: str, inputs: dict, block_dim: int) -> tuple[int, int, int]
     return macs, sum_macs, l1
 
 
-def run_and_check(run_op, op: str, case: dict, soc: str) -> dict:
-    inputs = cases.generate(op, case["params"], 0)
-    out = run_op(op, **inputs, soc=soc)
-    golden, scores = GOLDEN[op]
-    result = compare_topk(out, golden(**inputs), scores(**inputs))
-    assert result.passed, f"{op} {case['id']} on {soc}: {result}"
-    report = ops.last_report()
-    assert report.soc == soc and report.block_dim == report.tiling["usedCoreNum"]
+def check_work(op: str, inputs: dict, report) -> None:
+    """The run's cube MACs and GM -> L1 bytes equal what the kernel's work split promises."""
     macs, sum_macs, l1 = expected_work(op, inputs, report.block_dim)
     dtype = {1: "int8", 2: "bfloat16" if str(inputs["query"].dtype) == "bfloat16" else "float16"}[
         inputs["query"].dtype.itemsize]
+    assert report.block_dim == report.tiling["usedCoreNum"]
     assert report.counters.get(f"cube_macs.{dtype}", 0) == macs
     if op == "quant_lightning_indexer":
         assert report.counters.get("cube_macs.float16", 0) == sum_macs
     assert report.counters.get("bytes.GM_L1", 0) == l1
+
+
+def run_smoke_case(op, case, soc: str, build_root) -> None:
+    """One catalog case through dsaops.ops on the twin: the golden's rule, then the work counters."""
+    outcome = run_case_on_twin(op, case, soc=soc, build_root=build_root)
+    assert outcome.passed, f"{outcome.ident} on {soc}: {outcome.summary()}"
+    assert outcome.report.soc == soc
+    check_work(op.name, cases.generate(op.name, case.params, case_seed(case)), outcome.report)
+
+
+def run_params(run_op, op: str, params: dict, soc: str = "ascend910_93") -> dict:
+    """Inputs from case knobs, run on the twin, top-k rule against the golden, work counters; the counters."""
+    inputs = cases.generate(op, params, 0)
+    out = run_op(op, **inputs, soc=soc)
+    golden, scores = GOLDEN[op]
+    result = compare_topk(out, golden(**inputs), scores(**inputs))
+    assert result.passed, f"{op} {params} on {soc}: {result}"
+    report = ops.last_report()
+    check_work(op, inputs, report)
     return report.counters
