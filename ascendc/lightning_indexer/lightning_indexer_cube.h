@@ -38,7 +38,8 @@ class IndexerCube {
     static_assert(2 * ACC_BYTES <= L0C_BYTES, "accumulators exceed L0C");
     static_assert(K1 * N1 <= 255, "one LoadData must move a key tile");
 
-    // Event ids. MTE1_MTE2 / M_MTE1 / FIX_M / MTE1_FIX are "buffer free" events pre-set by the constructor.
+    // Event ids. MTE1_MTE2 / M_MTE1 / FIX_M / MTE1_FIX are "buffer free" events pre-set by the constructor
+    // and drained by DrainEvents.
     static constexpr event_t EV_QUERY = EVENT_ID2;   // queryL1 (MTE1_MTE2) and queryL0a (M_MTE1)
     static constexpr event_t EV_R = EVENT_ID3;       // rL1 (MTE1_FIX) and the R half in L0B (M_MTE1)
     static constexpr event_t EV_WEIGHT = EVENT_ID4;  // weightL1 (MTE1_MTE2) and W~ in L0A (M_MTE1)
@@ -61,7 +62,10 @@ public:
             SetFlag<HardEvent::M_MTE1>(EV_WEIGHT);
         }
     }
-    __aicore__ inline ~IndexerCube()
+    // Waits the "buffer free" events the constructor set (the scheduler calls it once, after the last
+    // tile). Not a destructor: an error the twin raises inside a stage must not meet a second one while
+    // the stack unwinds.
+    __aicore__ inline void DrainEvents()
     {
         WaitFlag<HardEvent::MTE1_MTE2>(EVENT_ID0);
         WaitFlag<HardEvent::MTE1_MTE2>(EVENT_ID1);

@@ -91,9 +91,10 @@ private:
             }
             cube.ReleaseQuery();
         }
-        // Drain the credits the AIVs pre-set and returned.
+        // Drain the credits the AIVs pre-set and returned, and the cube's own buffer-free events.
         for (uint32_t s = 0; s < IndexerPlan::SCORE_SLOTS; ++s)
             CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(V1C1_SCORE_FREE);
+        cube.DrainEvents();
     }
 
     __aicore__ inline void ProcessVector()

@@ -7,17 +7,24 @@ chooses exit codes, so user errors never end in a traceback.
 from __future__ import annotations
 
 import json
+import shlex
+import signal
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from . import __version__, resources
-from .errors import EXIT_CODES, DsaopsError, NotAvailable, OutOfDate, UsageError
+from .errors import (EXIT_CODES, EXIT_INTERRUPTED, EXIT_TERMINATED, DsaopsError, NotAvailable, OutOfDate,
+                     UsageError)
 
 
 class Context:
     def __init__(self, opdefs: Path | None, kernels: Path | None, templates: Path | None):
+        # the folders given (option or variable), to repeat them in suggested commands
+        self.given = [(flag, value) for flag, value in (("--opdefs", opdefs), ("--kernels", kernels),
+                                                         ("--templates", templates)) if value is not None]
         self.opdefs_dir = opdefs or resources.opdefs_dir()
         self.kernels_dir = kernels or resources.kernels_dir()
         self.templates_dir = templates or resources.templates_dir()
@@ -32,25 +39,64 @@ class Context:
         return folder.is_dir() and any(p.suffix in (".h", ".cpp") for p in folder.rglob("*"))
 
 
-_EXIT_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+_EXIT_HELP = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
+_ENV_HELP = "\n".join(f"  {name:<18} {meaning}" for name, meaning in (
+    ("DSAOPS_OPDEFS", "same as --opdefs"),
+    ("DSAOPS_KERNELS", "same as --kernels"),
+    ("DSAOPS_TEMPLATES", "same as --templates"),
+))
+
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that cleanup (temporary folders) runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
 
 
 class _Group(click.Group):
     def invoke(self, ctx):
+        previous = None
+        try:
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (embedded use): keep the default
+            pass
         try:
             return super().invoke(ctx)
         except DsaopsError as err:
             click.secho(f"error: {err}", fg="red", err=True)
             sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.secho("interrupted", fg="red", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except _Terminated:
+            click.secho("terminated", fg="red", err=True)
+            sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def format_commands(self, ctx, formatter):
+        """The command list with each command's whole first sentence (click would cut it at the width)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
-@click.group(cls=_Group, epilog="Exit codes:\n\n\b\n" + _EXIT_HELP)
+@click.group(cls=_Group, epilog="Exit codes:\n\n\b\n" + _EXIT_HELP + "\n\nEnvironment:\n\n\b\n" + _ENV_HELP)
 @click.version_option(__version__, prog_name="dsaops")
-@click.option("--opdefs", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_OPDEFS",
+@click.option("--opdefs", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_OPDEFS", show_envvar=True,
               help="Folder of op definitions (default: the bundled DSA ops).")
-@click.option("--kernels", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_KERNELS",
+@click.option("--kernels", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_KERNELS", show_envvar=True,
               help="Folder of Ascend C kernels (default: the bundled ascendc/).")
-@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_TEMPLATES",
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), envvar="DSAOPS_TEMPLATES", show_envvar=True,
               help="Folder of project templates (default: the bundled templates/).")
 @click.pass_context
 def main(ctx, opdefs, kernels, templates):
@@ -76,12 +122,17 @@ def list_cmd(obj: Context, patterns, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    width = max(len(r["op"]) for r in rows)
-    tw = max(len(r["torch"]) for r in rows)
-    click.echo(f"{'op':<{width}}  {'torch name':<{tw}}  {'variants':<16}  kernel")
     for r in rows:
-        kernel = "yes" if r["kernel"] else "not yet"
-        click.echo(f"{r['op']:<{width}}  {r['torch']:<{tw}}  {','.join(r['variants']):<16}  {kernel}")
+        r["kernel"] = "yes" if r["kernel"] else "not yet"
+        r["variants"] = ",".join(r["variants"])
+        r["socs"] = ",".join(r["socs"])
+        r["cases"] = "/".join(str(r["cases"].get(tier, 0)) for tier in ("smoke", "full"))
+    columns = [("op", "op"), ("torch", "torch name"), ("variants", "variants"), ("socs", "socs"),
+               ("cases", "smoke/full cases"), ("kernel", "kernel")]
+    widths = [max([len(title)] + [len(r[key]) for r in rows]) for key, title in columns]
+    click.echo("  ".join(f"{title:<{w}}" for (_, title), w in zip(columns, widths)).rstrip())
+    for r in rows:
+        click.echo("  ".join(f"{r[key]:<{w}}" for (key, _), w in zip(columns, widths)).rstrip())
     click.echo(f"{len(rows)} op(s)")
 
 
@@ -108,16 +159,20 @@ def check(obj: Context):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/op_project"),
               show_default=True, help="Folder of the generated op project.")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 8 if any file would change.")
-@click.option("--vendor", default="dsaops", show_default=True, help="Vendor name of the package.")
+@click.option("--vendor", default="dsaops", show_default=True,
+              help="Vendor name of the package (letters, digits, '_').")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
 def gen(obj: Context, patterns, out, check_only, vendor, quiet):
     """Render the msopgen-style op project (op_host, op_kernel, CMake) from the opdefs."""
-    from .codegen.project import render_project, write_project
+    from .codegen.project import check_vendor, render_project, write_project
+    from .codegen.writer import check_output_dir
 
+    check_vendor(vendor)
+    check_output_dir(out)
     ops = obj.ops().select(patterns)
     files = render_project(ops, obj.templates_dir, vendor=vendor, kernels=obj.kernels_dir)
-    actions = write_project(files, out, check=check_only)
+    actions = write_project(files, out, check=check_only, ops=[op.name for op in ops] if patterns else None)
     counts: dict[str, int] = {}
     for a in actions:
         counts[a.kind] = counts.get(a.kind, 0) + 1
@@ -127,7 +182,10 @@ def gen(obj: Context, patterns, out, check_only, vendor, quiet):
     click.echo(f"{out}: {summary}")
     changed = [a for a in actions if a.kind != "identical"]
     if check_only and changed:
-        raise OutOfDate(f"{len(changed)} generated file(s) in {out} are out of date; run dsaops gen --out {out}")
+        args = [a for flag, value in obj.given for a in (flag, str(value))] + ["gen"]
+        args += ["--ops", patterns] if patterns else []
+        args += ["--out", str(out)] + (["--vendor", vendor] if vendor != "dsaops" else [])
+        raise OutOfDate(f"{len(changed)} generated file(s) in {out} are out of date; run: dsaops {shlex.join(args)}")
 
 
 @main.command("golden")
@@ -139,22 +197,32 @@ def gen(obj: Context, patterns, out, check_only, vendor, quiet):
 @click.pass_obj
 def golden_cmd(obj: Context, patterns, tier, out):
     """Run the golden references on the case catalogs; optionally export the cases."""
-    from .golden_export import export_case, run_case
+    from .codegen.writer import check_output_dir
+    from .golden_export import export_case, prepare_export, run_case
 
+    if out is not None:
+        check_output_dir(out)
     ops = obj.ops().select(patterns)
     plan = [(op, case) for op in ops for case in op.cases.get(tier, ())]
     if not plan:
         raise UsageError(f"no {tier} cases for --ops {patterns or '*'}")
+    if out is not None:
+        swept = prepare_export(out, sorted({op.name for op, _ in plan}))
+        if swept:
+            click.echo(f"removed {len(swept)} temporary folder(s) left by an interrupted export", err=True)
     click.echo(f"{len(plan)} {tier} case(s) of {len(ops)} op(s)")
-    click.echo(f"{'golden':>10}  {'inputs':>10}  case")
+    click.echo(f"{'step':>9}  {'golden':>9}  {'inputs':>9}  {'eta':>7}  case")
     total = total_inputs = 0.0
-    for op, case in plan:
+    started = time.perf_counter()
+    for step, (op, case) in enumerate(plan, 1):
         result = run_case(op, case)
         total += result.seconds
         total_inputs += result.generate_seconds
         where = f"  -> {export_case(op, result, case, out)}" if out is not None else ""
-        click.echo(f"{result.seconds:9.3f}s  {result.generate_seconds:9.3f}s  {case.ident}{where}")
-    click.echo(f"{total:9.3f}s  {total_inputs:9.3f}s  total")
+        eta = (time.perf_counter() - started) / step * (len(plan) - step)  # mean wall time per case so far
+        click.echo(f"{f'[{step}/{len(plan)}]':>9}  {result.seconds:8.3f}s  {result.generate_seconds:8.3f}s  "
+                   f"{_duration(eta):>7}  {case.ident}{where}")
+    click.echo(f"{'':>9}  {total:8.3f}s  {total_inputs:8.3f}s  {'':>7}  total")
 
 
 @main.command()
@@ -163,21 +231,36 @@ def golden_cmd(obj: Context, patterns, tier, out):
 @click.option("--check", "check_only", is_flag=True, help="Exit 8 if --out differs from the current schema.")
 def schema(out, check_only):
     """Print or write the JSON Schema of the opdef format (for editors and CI)."""
+    from .codegen.writer import os_error
     from .opdef.schema import opdef_schema_text
 
+    if check_only and out is None:
+        raise UsageError("schema --check needs --out FILE: the schema file to compare")
     text = opdef_schema_text()
     if out is None:
         click.echo(text, nl=False)
         return
-    current = out.read_text() if out.is_file() else None
-    if check_only:
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder; name the schema file, e.g. {out / 'opdef.schema.json'}")
+    if not check_only and not out.parent.is_dir():
+        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    try:
+        current = out.read_text(encoding="utf-8", errors="replace") if out.is_file() else None
+        if check_only:
+            if current != text:
+                raise OutOfDate(f"{out} is out of date; run: dsaops schema --out {shlex.quote(str(out))}")
+            click.echo(f"{out}: identical")
+            return
         if current != text:
-            raise OutOfDate(f"{out} is out of date; run dsaops schema --out {out}")
-        click.echo(f"{out}: identical")
-        return
-    if current != text:
-        out.write_text(text)
+            out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise os_error(exc, out) from None
     click.echo(f"{out}: {'identical' if current == text else 'written'}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def _reserved(name: str, summary: str, capability: str):

@@ -36,15 +36,23 @@ class OpdefIssue:
 
 
 class OpdefError(DsaopsError):
-    """One or more opdef files are invalid; carries every issue found in the run."""
+    """One or more opdef files are invalid; carries every issue found in the run.
+
+    The message lists the first ``MAX_SHOWN`` issues and counts the rest, so a badly broken
+    file cannot flood the terminal; ``issues`` keeps what was collected, ``count`` the total.
+    """
 
     exit_code = 3
+    MAX_SHOWN = 50
 
-    def __init__(self, issues: list[OpdefIssue] | tuple[OpdefIssue, ...]):
+    def __init__(self, issues: list[OpdefIssue] | tuple[OpdefIssue, ...], dropped: int = 0):
         self.issues = tuple(issues)
-        count = len(self.issues)
-        head = f"{count} error{'s' if count != 1 else ''} in op definitions"
-        super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
+        self.count = len(self.issues) + dropped
+        head = f"{self.count} error{'s' if self.count != 1 else ''} in op definitions"
+        shown = [str(i) for i in self.issues[: self.MAX_SHOWN]]
+        if self.count > len(shown):
+            shown.append(f"... and {self.count - len(shown)} more")
+        super().__init__(head + ":\n" + "\n".join(shown))
 
 
 class ConstraintError(DsaopsError, ValueError):
@@ -100,4 +108,8 @@ EXIT_CODES = {
     6: "inconsistent generated output",
     7: "command not available yet",
     8: "generated files are out of date (--check)",
+    130: "interrupted (Ctrl-C); an interrupted export leaves no partial case",
+    143: "terminated (SIGTERM); cleaned up like an interrupt",
 }
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143

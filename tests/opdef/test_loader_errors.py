@@ -98,18 +98,77 @@ def test_unbound_output_dim(opdef_dir, tiny_text, line_of):
     text = text.replace("  N: length\n", "  N: length\n  K: output length\n")
     line = line_of(text, "- name: y")
     assert errors_of(opdef_dir, text) == [
-        f"opdefs/tiny.yaml:{line}: output 'y': dim 'K' is bound by no input shape"
+        f"opdefs/tiny.yaml:{line}: output 'y': dim 'K' is bound by no input shape in layout 'BN'"
         "\n    hint: bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)"]
 
 
-def test_missing_required_key_and_name_mismatch(opdef_dir, tiny_text):
+def test_output_dim_bound_in_another_layout_only(opdef_dir, tiny_text, line_of):
+    # x binds N only in layout N; y needs N in layout BN too
+    text = tiny_text.replace("      BN: [B, N]\n      N: [N]\n  - name: lengths", "      BN: [B]\n      N: [N]\n  - name: lengths")
+    line = line_of(text, "- name: y")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: output 'y': dim 'N' is bound by no input shape in layout 'BN'"
+        "\n    hint: bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)"]
+
+
+def test_missing_required_key_stops_the_build(opdef_dir, tiny_text):
+    # The reader's errors stop the file before the model is built: the name mismatch
+    # (a builder check) is reported only once the structure is valid.
     text = tiny_text.replace("op_type: Tiny\n", "")
-    errors = errors_of(opdef_dir, text, name="small")
-    assert errors == [
-        "opdefs/small.yaml:1: opdef: missing required key 'op_type'\n    hint: CANN op type (OpDef class name), CamelCase.",
+    assert errors_of(opdef_dir, text, name="small") == [
+        "opdefs/small.yaml:1: opdef: missing required key 'op_type'"
+        "\n    hint: add op_type: a string (CANN op type (OpDef class name), CamelCase.)"]
+    assert errors_of(opdef_dir, tiny_text, name="small") == [
         "opdefs/small.yaml:1: name 'tiny' does not match the file name 'small'"
-        "\n    hint: rename the file to tiny.yaml or set name: small",
+        "\n    hint: rename the file to tiny.yaml or set name: small"]
+
+
+@pytest.mark.parametrize("key", ["summary", "op_type", "torch"])
+def test_misspelt_required_key_names_both_lines(opdef_dir, tiny_text, line_of, key):
+    text = tiny_text.replace(f"{key}:", f"{key[:-1]}:", 1)
+    line = line_of(text, f"{key[:-1]}:")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: opdef: unknown key {key[:-1]!r}\n    hint: did you mean {key!r}?",
+        f"opdefs/tiny.yaml:1: opdef: missing required key {key!r}"
+        f"\n    hint: is {key[:-1]!r} (line {line}) a misspelling of it?",
     ]
+
+
+def test_wrong_type_default_with_range(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("    default: 0\n    range", "    default: fast\n    range")
+    line = line_of(text, "default: fast")
+    assert errors_of(opdef_dir, text) == [
+        f"opdefs/tiny.yaml:{line}: attr 'mode': default 'fast' is not of type int"
+        "\n    hint: write a int default within [0, 3]"]
+
+
+def test_non_utf8_file(opdef_dir, tiny_text, line_of):
+    line = line_of(tiny_text, "summary:")
+    (opdef_dir / "tiny.yaml").write_bytes(tiny_text.encode().replace(b"scales x", b"scales \xff x"))
+    with pytest.raises(OpdefError) as info:
+        load_opdefs(opdef_dir)
+    assert [str(i) for i in info.value.issues] == [
+        f"opdefs/tiny.yaml:{line}: the file is not valid UTF-8 (byte 0xff at column 17)"
+        "\n    hint: save the file as UTF-8"]
+
+
+@pytest.mark.parametrize("tagged", ["!!python/name:os.system", "!!python/object/apply:os.system ['true']",
+                                    "!custom x"])
+def test_non_standard_tags_are_refused(opdef_dir, tiny_text, line_of, tagged):
+    text = tiny_text.replace("summary: scales x by alpha", f"summary: {tagged}")
+    line = line_of(text, "summary:")
+    [error] = errors_of(opdef_dir, text)
+    tag = tagged.split()[0]
+    assert error == (f"opdefs/tiny.yaml:{line}: unsupported YAML tag {tag!r}"
+                     "\n    hint: opdefs hold plain YAML values: remove the tag")
+
+
+def test_invalid_standard_tag_value(opdef_dir, tiny_text, line_of):
+    text = tiny_text.replace("    default: 0\n    range", "    default: !!int zero\n    range")
+    line = line_of(text, "!!int zero")
+    [error] = errors_of(opdef_dir, text)
+    assert error.startswith(f"opdefs/tiny.yaml:{line}: opdef.attrs[2].default: 'zero' is not a valid !!int (")
+    assert error.endswith("hint: write a string, number or boolean")
 
 
 def test_yaml_syntax_error(opdef_dir, tiny_text):
@@ -128,3 +187,15 @@ def test_every_error_of_every_file_in_one_run(opdef_dir, tiny_text):
     assert any("unknown key 'dimz'" in e and "did you mean 'dims'?" in e for e in errors)
     assert any("type must be one of 'int', 'float', 'str', 'bool', 'list_int', got 'double'" in e for e in errors)
     assert len(errors) >= 3
+
+
+@pytest.mark.parametrize("default, ok", [(-1, False), (0, True), (3, True), (4, False)])
+def test_default_at_and_beyond_the_range_ends(opdef_dir, tiny_text, line_of, default, ok):
+    text = tiny_text.replace("    default: 0\n    range", f"    default: {default}\n    range")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    if ok:
+        assert load_opdefs(opdef_dir)["tiny"].attr("mode").default == default
+    else:
+        line = line_of(text, f"default: {default}")
+        assert errors_of(opdef_dir, text) == [
+            f"opdefs/tiny.yaml:{line}: attr 'mode': default {default} is outside the range [0, 3]"]

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "kernel_operator.h"
 
@@ -128,13 +129,16 @@ int main(int argc, char** argv) {
     for (int i = 0; i < N * D; ++i) k[i] = half(std::cos(0.11f * float(i)) * 2.0f);
     SetKernelMode(KernelMode::MIX_MODE);
     ICPU_RUN_KF(mix_matmul_softmax, BLOCKS, (uint8_t*)q, (uint8_t*)k, (uint8_t*)p, ws, (uint8_t*)td);
-    // Double-precision reference from the same fp16 inputs.
+    // Double-precision reference from the same fp16 inputs (converted once).
+    std::vector<double> qd(rows * D), kd(N * D);
+    for (int i = 0; i < rows * D; ++i) qd[i] = double(float(q[i]));
+    for (int i = 0; i < N * D; ++i) kd[i] = double(float(k[i]));
     double worst = 0;
     for (int i = 0; i < rows; ++i) {
         double s[N], mx = -1e300, sum = 0;
         for (int j = 0; j < N; ++j) {
             s[j] = 0;
-            for (int d = 0; d < D; ++d) s[j] += double(float(q[i * D + d])) * double(float(k[j * D + d]));
+            for (int d = 0; d < D; ++d) s[j] += qd[i * D + d] * kd[j * D + d];
             s[j] *= double(td->scale);
             mx = std::max(mx, s[j]);
         }

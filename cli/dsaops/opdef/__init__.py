@@ -61,42 +61,82 @@ def _display(path: Path) -> str:
 
 
 def load_opdef_file(path: Path, issues: Issues | None = None) -> OpDef | None:
-    """Load one file; problems go to ``issues`` (or raise OpdefError when not given)."""
+    """Load one file; problems go to ``issues`` (or raise OpdefError when not given).
+
+    The model is built only from a file the reader found structurally valid, so a
+    missing or mistyped key is reported with its line and never reaches the builder.
+    """
     own = issues is None
-    issues = issues or Issues(_display(path))
+    if issues is None:
+        issues = Issues(_display(path))
     try:
         node = compose(path, issues.display)
     except YamlSyntaxError as err:
-        issues.add(err.location.line, err.message)
+        issues.add(err.location.line, err.message, err.hint)
         node = None
     op = None
-    if node is None and not issues.items:
+    if node is None and not len(issues):
         issues.add(1, "the file is empty")
     elif node is not None:
         data = read_object(node, "opdef", issues, "opdef")
-        if data is not None:
+        if data is not None and not len(issues):
             op = build_opdef(data, path.stem, issues)
-    if own and issues.items:
-        raise OpdefError(issues.items)
+    if own and len(issues):
+        raise OpdefError(issues.items, issues.dropped)
     return op
 
 
+#: Suffixes of opdef files.
+SUFFIXES = (".yaml", ".yml")
+
+
 def load_opdefs(folder: Path | str | None = None) -> OpSet:
-    """Load every ``*.yaml`` of ``folder`` (default: the bundled opdefs); all errors at once."""
+    """Load every ``*.yaml`` / ``*.yml`` of ``folder`` (default: the bundled opdefs); all errors at once."""
     root = Path(folder) if folder is not None else resources.opdefs_dir()
     if not root.is_dir():
-        raise UsageError(f"opdefs folder {str(root)!r} does not exist")
-    files = sorted(root.glob("*.yaml"))
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise UsageError(f"opdefs folder {str(root)!r} {what}")
+    try:
+        files = sorted(p for p in root.iterdir() if p.suffix in SUFFIXES and not p.name.startswith("."))
+    except OSError as exc:
+        raise UsageError(f"cannot read the opdefs folder {str(root)!r}: {exc.strerror or exc}") from None
     if not files:
         raise UsageError(f"opdefs folder {str(root)!r} has no *.yaml files")
     all_issues: list[OpdefIssue] = []
+    dropped = 0
     ops: dict[str, OpDef] = {}
     for path in files:
         issues = Issues(_display(path))
         op = load_opdef_file(path, issues)
         all_issues.extend(issues.items)
+        dropped += issues.dropped
         if op is not None:
+            if op.name in ops:
+                first = ops[op.name].location.file
+                issues.add(1, f"op {op.name!r} is defined twice: in {first} and here",
+                           "keep one file per op (.yaml and .yml count alike)")
+                all_issues.extend(issues.items[-1:])
+                continue
             ops[op.name] = op
-    if all_issues:
-        raise OpdefError(all_issues)
+    all_issues.extend(_uniqueness_issues(ops.values()))
+    if all_issues or dropped:
+        raise OpdefError(all_issues, dropped)
     return OpSet(ops, root)
+
+
+def _uniqueness_issues(ops) -> list[OpdefIssue]:
+    """Two ops may not share a CANN op type or a torch name (each must register once)."""
+    issues = []
+    for attr, what in (("op_type", "op_type"), ("torch", "torch name")):
+        first: dict[str, OpDef] = {}
+        for op in ops:
+            value = getattr(op, attr)
+            if value in first:
+                other = first[value]
+                issues.append(OpdefIssue(Location(op.location.file, op.key_lines.get(attr, 1)),
+                                         f"{what} {value!r} is already used by op {other.name!r} "
+                                         f"({other.location.file}:{other.key_lines.get(attr, 1)})",
+                                         f"each op needs its own {what}"))
+            else:
+                first[value] = op
+    return issues

@@ -26,7 +26,7 @@ def _type_ok(attr_type: str, value) -> bool:
 
 
 def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
-    start = len(issues.items)
+    start = len(issues)
     loc = lambda line: Location(issues.display, line)  # noqa: E731
 
     name = data.get("name")
@@ -38,7 +38,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
     for i, soc in enumerate(socs):
         if soc not in KNOWN_SOCS:
             issues.add(data["socs"].lines[i], f"socs: unknown SoC {soc!r}",
-                       did_you_mean(soc, KNOWN_SOCS) or "known: " + ", ".join(KNOWN_SOCS))
+                       lambda: did_you_mean(soc, KNOWN_SOCS) or "known: " + ", ".join(KNOWN_SOCS))
 
     dims = {k: Dim(k, v) for k, v in data.get("dims", {}).items()}
 
@@ -79,20 +79,23 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
             issues.add(t.location.line, f"output {t.name!r} cannot be optional")
         if t.aliases is not None and not (t.aliases in tensor_by_name and not tensor_by_name[t.aliases].is_output):
             issues.add(t.location.line, f"output {t.name!r} aliases {t.aliases!r}, which is not an input",
-                       did_you_mean(t.aliases, [x.name for x in inputs]))
+                       lambda: did_you_mean(t.aliases, [x.name for x in inputs]))
     for t in inputs:
         if t.aliases is not None:
             issues.add(t.location.line, f"input {t.name!r}: only outputs may alias an input")
 
     derived = _build_derived(data, dims, attr_by_name, inputs, issues)
-    input_dims = {d for t in inputs for shape in t.shapes.values() for d in shape if isinstance(d, str)}
     for t in outputs:
         if t.aliases is not None:
             continue
+        reported = set()
         for layout, shape in t.shapes.items():
             for d in shape:
-                if isinstance(d, str) and d not in input_dims and d not in derived and d not in attr_by_name:
-                    issues.add(t.location.line, f"output {t.name!r}: dim {d!r} is bound by no input shape",
+                if isinstance(d, str) and d not in reported and not _dim_bound(d, inputs, derived, attr_by_name,
+                                                                                t.layout_attr, layout):
+                    reported.add(d)
+                    where = f" in layout {layout!r}" if layout is not None else ""
+                    issues.add(t.location.line, f"output {t.name!r}: dim {d!r} is bound by no input shape{where}",
                                "bind it in an input shape, or compute it under derived_dims (e.g. s1: t // b)")
     used_dims = {d for t in tensors for shape in t.shapes.values() for d in shape if isinstance(d, str)}
     for d in dims:
@@ -146,7 +149,7 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
                                   loc(c.line)))
             cases[tier] = tuple(built)
 
-    if len(issues.items) > start:
+    if len(issues) > start:
         return None
     index = {**tensor_by_name, **attr_by_name}
     return OpDef(
@@ -154,8 +157,27 @@ def build_opdef(data: LDict, stem: str, issues: Issues) -> OpDef | None:
         seed=data.get("seed"), socs=socs, dims=frozen_map(dims), derived_dims=frozen_map(derived), inputs=inputs, outputs=outputs,
         attrs=tuple(attrs), signature=signature, variants=variants, constraints=tuple(constraints),
         tiling=tiling, kernel=kernel, golden=data.get("golden"), cases=frozen_map(cases),
-        location=loc(1), _index=frozen_map(index),
+        location=loc(1), _index=frozen_map(index), key_lines=frozen_map(data.lines),
     )
+
+
+def _dim_bound(sym, inputs, derived, attrs, want_attr, want_layout, seen=frozenset()) -> bool:
+    """Whether InferShape can compute ``sym`` for an output shape in layout ``want_layout`` of ``want_attr``.
+
+    An input without layout_attr binds its dims always; one with the same layout_attr only in
+    the same layout; one with another layout_attr in any of its layouts (chosen at run time).
+    A derived dim is bound when every name of its expression is.
+    """
+    if sym in attrs:
+        return True
+    if sym in derived:
+        return sym not in seen and all(_dim_bound(n, inputs, derived, attrs, want_attr, want_layout, seen | {sym})
+                                       for n in derived[sym].names())
+    for t in inputs:
+        for layout, shape in t.shapes.items():
+            if sym in shape and (t.layout_attr is None or t.layout_attr != want_attr or layout == want_layout):
+                return True
+    return False
 
 
 def _build_derived(data, dims, attrs, inputs, issues: Issues) -> dict:
@@ -179,7 +201,7 @@ def _build_derived(data, dims, attrs, inputs, issues: Issues) -> dict:
         for n in e.names():
             if n not in input_dims and n not in attrs and n not in out:
                 issues.add(line, f"derived_dims.{sym}: {n!r} is neither an input dim, an attr nor an earlier derived dim",
-                           did_you_mean(n, list(input_dims) + list(attrs)))
+                           lambda: did_you_mean(n, list(input_dims) + list(attrs)))
                 break
         else:
             out[sym] = e
@@ -195,7 +217,8 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
     choices = tuple(a["choices"]) if "choices" in a else None
     rng = tuple(a["range"]) if "range" in a else None
     if default is not REQUIRED and not _type_ok(typ, default):
-        issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is not of type {typ}")
+        issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is not of type {typ}",
+                   f"write a {typ} default" + (f" within {list(rng)}" if rng is not None else ""))
         ok = False
     if choices is not None:
         for i, c in enumerate(choices):
@@ -213,7 +236,7 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
         elif len(rng) != 2 or rng[0] > rng[1]:
             issues.add(a.line_of("range"), f"attr {name!r}: range must be [min, max] with min <= max, got {list(rng)}")
             ok = False
-        elif default is not REQUIRED and not (rng[0] <= default <= rng[1]):
+        elif ok and default is not REQUIRED and not (rng[0] <= default <= rng[1]):
             issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is outside the range {list(rng)}")
             ok = False
         if choices is not None:
@@ -240,7 +263,7 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
         attr = attrs.get(layout_attr)
         if attr is None or attr.type != "str" or attr.choices is None:
             issues.add(t.line_of("layout_attr"), f"{where}: layout_attr {layout_attr!r} must name a str attr with choices",
-                       did_you_mean(layout_attr, attrs))
+                       lambda: did_you_mean(layout_attr, attrs))
             return None
         shapes = dict(t["shapes"])
         missing = [c for c in attr.choices if c not in shapes]
@@ -270,7 +293,7 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
                     ok = False
             elif d not in dims and not (d in attrs and attrs[d].type == "int"):
                 issues.add(shape_lines[layout], f"{where}: shape uses {d!r}, which is neither a declared dim nor an int attr",
-                           did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
+                           lambda: did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
                 ok = False
     if not ok:
         return None
@@ -307,7 +330,7 @@ def _build_signature(data, tensors, attrs, issues: Issues) -> tuple[Param, ...]:
             issues.add(line, f"signature: {entry!r} is an output; outputs are returned, not passed")
         else:
             issues.add(line, f"signature: {entry!r} is neither an input nor an attr",
-                       did_you_mean(entry, list(tensors) + list(attrs)))
+                       lambda: did_you_mean(entry, list(tensors) + list(attrs)))
     for name, t in tensors.items():
         if not t.is_output and name not in seen:
             issues.add(sig.line, f"signature: input {name!r} is missing")
@@ -334,7 +357,7 @@ def _build_variants(data: LDict | None, tensors, issues: Issues, loc) -> tuple[V
     ok = True
     for i, c in enumerate(columns):
         if c not in names:
-            issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} is not a tensor of this op", did_you_mean(c, names))
+            issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} is not a tensor of this op", lambda: did_you_mean(c, names))
             ok = False
         elif columns.index(c) != i:
             issues.add(data["columns"].lines[i], f"dtypes.columns: {c!r} appears twice")
@@ -355,7 +378,7 @@ def _build_variants(data: LDict | None, tensors, issues: Issues, loc) -> tuple[V
         bad = [d for d in row if d not in dt.BY_NAME]
         for d in bad:
             issues.add(line, f"dtypes.rows.{vid}: unknown dtype {d!r}",
-                       did_you_mean(d, dt.NAMES) or "known: " + ", ".join(dt.NAMES))
+                       lambda: did_you_mean(d, dt.NAMES) or "known: " + ", ".join(dt.NAMES))
         if bad:
             ok = False
             continue
@@ -387,7 +410,7 @@ def _build_constraint(c: LDict, dims, attrs, tensors, issues: Issues, loc) -> Co
             if n in tensor_args:
                 if n not in tensors:
                     issues.add(c.line_of(key), f"constraint {key}: {n!r} is not a tensor of this op",
-                               did_you_mean(n, tensors))
+                               lambda: did_you_mean(n, tensors))
                     return None
             elif n not in dims and n not in attrs and n not in ("True", "False"):
                 hint = did_you_mean(n, list(dims) + list(attrs))

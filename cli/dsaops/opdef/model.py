@@ -148,6 +148,8 @@ class OpDef:
     cases: Mapping[str, tuple[Case, ...]]
     location: Location
     _index: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
+    #: line of each top-level key of the opdef file
+    key_lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tensors(self) -> tuple[Tensor, ...]:

@@ -12,7 +12,7 @@ import re
 
 from ..errors import Location, OpdefIssue
 from . import spec
-from .yamlsrc import MappingNode, Node, ScalarNode, SequenceNode, describe, line_of, scalar_value
+from .yamlsrc import MappingNode, Node, ScalarNode, ScalarValueError, SequenceNode, describe, line_of, scalar_value
 
 
 class LDict(dict):
@@ -39,14 +39,24 @@ class LList(list):
 
 
 class Issues:
-    """Collects the issues of one file."""
+    """Collects the issues of one file (the first ``MAX_KEPT``; the rest are only counted)."""
+
+    MAX_KEPT = 200
 
     def __init__(self, display: str):
         self.display = display
         self.items: list[OpdefIssue] = []
+        self.dropped = 0
 
-    def add(self, line: int, message: str, hint: str = "") -> None:
-        self.items.append(OpdefIssue(Location(self.display, line), message, hint))
+    def add(self, line: int, message: str, hint="") -> None:
+        """Record an issue; ``hint`` may be a function, called only for an issue that is kept."""
+        if len(self.items) >= self.MAX_KEPT:
+            self.dropped += 1
+            return
+        self.items.append(OpdefIssue(Location(self.display, line), message, hint() if callable(hint) else hint))
+
+    def __len__(self) -> int:
+        return len(self.items) + self.dropped
 
 
 def did_you_mean(word: str, options) -> str:
@@ -74,19 +84,26 @@ def read_object(node: Node, kind: str, issues: Issues, where: str) -> LDict | No
         seen[key] = line_of(key_node)
         field = fields.get(key)
         if field is None:
-            hint = did_you_mean(key, fields) or "known keys: " + ", ".join(fields)
-            issues.add(line_of(key_node), f"{where}: unknown key {key!r}", hint)
+            issues.add(line_of(key_node), f"{where}: unknown key {key!r}",
+                       lambda: did_you_mean(key, fields) or "known keys: " + ", ".join(fields))
             continue
         value = read_value(value_node, field.type, issues, f"{where}.{key}")
         if value is not None:
             out[key] = value
             out.lines[key] = line_of(key_node)
+    unknown = {k: line for k, line in seen.items() if k not in fields}
     for field in fields.values():
         if field.key in out:
             continue
         if field.required:
             if field.key not in seen:  # present but invalid was already reported
-                issues.add(out.line, f"{where}: missing required key {field.key!r}", field.doc)
+                misspelt = difflib.get_close_matches(field.key, list(unknown), n=1, cutoff=0.6) \
+                    if len(unknown) <= 100 else []
+                if misspelt:
+                    hint = f"is {misspelt[0]!r} (line {unknown[misspelt[0]]}) a misspelling of it?"
+                else:
+                    hint = f"add {field.key}: {field.type.describe()} ({field.doc})"
+                issues.add(out.line, f"{where}: missing required key {field.key!r}", hint)
         elif field.has_default:
             default = field.default
             out[field.key] = LList(out.line) if default == [] else default
@@ -138,7 +155,11 @@ def read_value(node: Node, typ: spec.Type, issues: Issues, where: str):
     if not isinstance(node, ScalarNode):
         issues.add(line, f"{where} must be {typ.describe()}, got {describe(node)}")
         return None
-    value = scalar_value(node)
+    try:
+        value = scalar_value(node)
+    except ScalarValueError as err:
+        issues.add(line, f"{where}: {err}", f"write {typ.describe()}")
+        return None
     ok = {
         "str": isinstance(value, str),
         "int": isinstance(value, int) and not isinstance(value, bool),
@@ -151,8 +172,8 @@ def read_value(node: Node, typ: spec.Type, issues: Issues, where: str):
         issues.add(line, f"{where} must be {typ.describe()}, got {describe(node)}")
         return None
     if typ.enum is not None and value not in typ.enum:
-        hint = did_you_mean(str(value), [str(e) for e in typ.enum])
-        issues.add(line, f"{where} must be {typ.describe()}, got {value!r}", hint)
+        issues.add(line, f"{where} must be {typ.describe()}, got {value!r}",
+                   lambda: did_you_mean(str(value), [str(e) for e in typ.enum]))
         return None
     if typ.pattern is not None and isinstance(value, str) and not re.match(typ.pattern, value):
         issues.add(line, f"{where} must match {typ.pattern}, got {value!r}")

@@ -161,19 +161,29 @@ static void copies() {
         GlobalTensor<float> gs, gd;
         gs.SetGlobalBuffer(src, n);
         gd.SetGlobalBuffer(dst, n);
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(a, gs, n);       // GM -> UB
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(b, a, n);        // UB -> UB
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(gd, b, n / 2);   // UB -> GM, first half
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         // Strided: 4 blocks of 2 x 32 B, skipping 1 block in GM and 2 blocks in UB between them.
         LocalTensor<float> c = a[2 * n];
         DataCopyParams p(4, 2, 1, 2);
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(c, gs, p);
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         for (int blk = 0; blk < 4; ++blk)
             for (int k = 0; k < 16; ++k)
                 EXPECT(c.GetValue(blk * 32 + k) == src[blk * 24 + k], "strided in blk %d k %d", blk, k);
         DataCopyParams q(4, 2, 2, 1);  // UB gaps 2, GM gaps 1: back to the same GM positions
         GlobalTensor<float> gd2 = gd[n / 2];
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(gd2, c, DataCopyParams(2, 2, 2, 1));
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         (void)q;
     });
     for (int i = 0; i < n / 2; ++i) EXPECT(dst[i] == src[i], "count copy %d: %f", i, dst[i]);
@@ -204,7 +214,9 @@ static void pad_layout() {
         gs.SetGlobalBuffer(src, rows * cols);
         gd.SetGlobalBuffer(dst, rows * cols + 16);
         // No padding requested: dummy bytes repeat each block's first element.
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopyPad(u, gs, DataCopyExtParams(rows, cols * sizeof(half), 0, 0, 0), DataCopyPadExtParams<half>(false, 0, 0, half(0.0f)));
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         for (int r = 0; r < rows; ++r) {
             for (int k = 0; k < cols; ++k)
                 EXPECT(float(u.GetValue(r * 16 + k)) == float(src[r * cols + k]), "row %d elem %d", r, k);
@@ -214,7 +226,9 @@ static void pad_layout() {
         }
         // Left 2 / right 3 elements of padding value 9 and a dstStride of 1 block between rows.
         LocalTensor<half> v = u[256];
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopyPad(v, gs, DataCopyExtParams(rows, cols * sizeof(half), 0, 1, 0), DataCopyPadExtParams<half>(true, 2, 3, half(9.0f)));
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         for (int r = 0; r < rows; ++r) {
             int base = r * 32;  // 32 B slot (2+10+3 = 15 halves -> 16) + 1 block gap = 32 halves
             EXPECT(float(v.GetValue(base)) == 9.0f && float(v.GetValue(base + 1)) == 9.0f, "left pad row %d", r);
@@ -222,10 +236,14 @@ static void pad_layout() {
             for (int k = 12; k < 16; ++k) EXPECT(float(v.GetValue(base + k)) == 9.0f, "right pad row %d k %d", r, k);
         }
         // UB -> GM: only blockLen bytes of each 32 B slot reach GM; GM rows are packed (dstStride 0).
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopyPad(gd, u, DataCopyExtParams(rows, cols * sizeof(half), 0, 0, 0));
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         // Old DataCopyParams overload, GM side gap of 4 bytes between rows.
         GlobalTensor<half> gt = gd[rows * cols];
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopyPad(gt, u, DataCopyParams(2, 4 * sizeof(half), 0, 4));
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
     });
     for (int i = 0; i < rows * cols; ++i) EXPECT(float(dst[i]) == float(src[i]), "UB->GM pad %d", i);
     // rows 0 and 1 of u, 4 elements each, 2 elements (4 B) apart in GM
@@ -254,7 +272,9 @@ static void nd2nz_dump() {
         gs.SetGlobalBuffer(src, 2 * n * srcD);
         // 2 ND matrices n x d (row pitch srcD, matrix pitch n*srcD) -> NZ with 32-row fractal columns.
         Nd2NzParams p(2, n, d, n * srcD, srcD, 32, 1, 3 * 32 * 16);
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(h, gs, p);
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         GlobalTensor<uint8_t> go;
         go.SetGlobalBuffer(out, bytes);
         for (int i = 0; i < bytes; ++i) go.SetValue(i, raw.GetValue(i));
@@ -282,7 +302,9 @@ static void atomics() {
         GlobalTensor<float> g;
         g.SetGlobalBuffer(acc, n);
         SetAtomicAdd<float>();
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(g, t, n);
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         SetAtomicNone();
     });
     for (int i = 0; i < n; ++i) EXPECT(acc[i] == 100.0f + 10.0f * i, "atomic add %d: %f", i, acc[i]);
@@ -296,7 +318,9 @@ static void atomics() {
         GlobalTensor<int32_t> g;
         g.SetGlobalBuffer(mx, 8);
         SetAtomicMax<int32_t>();
+        PipeBarrier<PIPE_ALL>();  // earlier scalar/vector/copy accesses are done
         DataCopy(g, t, 8);
+        PipeBarrier<PIPE_ALL>();  // the copy is done before anything reads its destination
         SetAtomicNone();
     });
     for (int i = 0; i < 8; ++i) {
@@ -482,11 +506,11 @@ static void counters_report() {
         DataCopy(t, gt, 512);
         q.EnQue(t);
         t = q.DeQue<float>();
+        PipeBarrier<PIPE_ALL>();  // the scalar unit reads what MTE2 wrote (the VECIN DeQue orders only PIPE_V)
         (void)t.GetValue(3);
         t.SetValue(3, 1.0f);
         SetFlag<HardEvent::MTE2_V>(0);
         WaitFlag<HardEvent::MTE2_V>(0);
-        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     });
     EXPECT(r.cores.size() == 2, "cores %zu", r.cores.size());

@@ -1,6 +1,7 @@
 // Twin core: source locations, the error path, CANN enums, and the simulated core context.
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -175,6 +176,10 @@ struct GmWriteRecord {
 };
 
 struct LaunchState;  // launch.h
+namespace hz {
+struct State;  // hazard.h: the core's pipe clocks and local-memory shadow
+}
+struct AtomicLog;  // atomics.h: the launch's float atomic adds
 
 // Life of one queue buffer (use-after-free check): FreeTensor bumps `epoch`; a LocalTensor handed out
 // by AllocTensor/DeQue remembers the epoch it was made in and is stale once the two differ.
@@ -185,9 +190,14 @@ struct BufLife {
 
 // The simulated core the calling thread runs.
 struct CoreCtx {
-    CoreCtx(const SocProfile& s, bool aic) : soc(s), is_aic(aic) {}
+    CoreCtx(const SocProfile& s, bool aic) : soc(s), is_aic(aic), serial(next_serial()) {}
     const SocProfile& soc;
     bool is_aic;
+    uint64_t serial;  // unique over the process (host threads are reused across launches)
+    static uint64_t next_serial() {
+        static std::atomic<uint64_t> n{0};
+        return ++n;
+    }
     int core_id = 0;        // index of this core in the launch (0..ncores-1)
     int block_idx = 0;      // GetBlockIdx()
     int block_num = 1;      // GetBlockNum()
@@ -196,16 +206,40 @@ struct CoreCtx {
     int group = 0;          // AI core group (an AIC with its AIVs) in MIX launches
     Counters counters;
 
-    std::vector<uint8_t> memory[kMemCount];
+    // Local memories. Allocated untouched; bytes get the launch's fill value when a TPipe first hands
+    // them out (ensure_filled), so a kernel never sees anything else and unused capacity costs nothing.
+    struct LocalMem {
+        std::unique_ptr<uint8_t[]> data;
+        uint32_t size = 0;
+        uint32_t filled = 0;  // [0, filled) holds defined bytes
+    };
+    LocalMem memory[kMemCount];
+    uint8_t mem_fill = 0xFF;
+    void mem_alloc(Mem m, uint32_t bytes) {
+        LocalMem& l = memory[static_cast<int>(m)];
+        l.data.reset(new uint8_t[bytes ? bytes : 1]);
+        l.size = bytes;
+        l.filled = 0;
+    }
+    void ensure_filled(Mem m, uint32_t upto) {
+        int i = static_cast<int>(m);
+        if (i < 0 || i >= kMemCount || !memory[i].data) return;
+        LocalMem& l = memory[i];
+        if (upto > l.size) upto = l.size;
+        if (upto > l.filled) {
+            std::memset(l.data.get() + l.filled, mem_fill, upto - l.filled);
+            l.filled = upto;
+        }
+    }
     uint8_t* mem(Mem m) {
         int i = static_cast<int>(m);
-        if (i < 0 || i >= kMemCount || memory[i].empty()) return nullptr;
-        return memory[i].data();
+        if (i < 0 || i >= kMemCount || !memory[i].data) return nullptr;
+        return memory[i].data.get();
     }
     uint32_t mem_size(Mem m) const {
         int i = static_cast<int>(m);
         if (i < 0 || i >= kMemCount) return 0;
-        return static_cast<uint32_t>(memory[i].size());
+        return memory[i].size;
     }
 
     // Vector unit state (SetVectorMask / SetMaskCount / SetMaskNorm).
@@ -233,6 +267,8 @@ struct CoreCtx {
     std::vector<GmWriteRecord> gm_writes;
     LaunchState* launch = nullptr;
     void* tpipe = nullptr;  // the core's current TPipe (GetTPipePtr)
+    std::shared_ptr<hz::State> hz;  // intra-core pipe hazard state (null: not checked)
+    AtomicLog* atomics = nullptr;   // the launch's atomic log (atomics.h)
     // Event ids handed out by TPipe::AllocEventID, per HardEvent (bit i = id i in use).
     uint8_t event_ids_allocated[kHardEventCount] = {};
     // Queue buffer lives keyed by (memory << 32 | offset); nodes are stable, tensors point at them.
@@ -283,3 +319,5 @@ inline void check_align(const SrcLoc& loc, const char* api, const char* what, Me
 }
 
 }  // namespace twin
+
+#include "hazard.h"

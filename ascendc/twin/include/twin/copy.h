@@ -89,9 +89,11 @@ inline int copy_path(Mem src, Mem dst) {
     return -1;
 }
 
-inline void require_path(const SrcLoc& loc, const char* api, Mem src, Mem dst) {
+// Checks the path and opens the copy's pipe tag (hazard.h): `auto hz_op = require_path(...)`.
+[[nodiscard]] inline hz::Op require_path(const SrcLoc& loc, const char* api, Mem src, Mem dst) {
     if (copy_path(src, dst) < 0)
         fail(loc, api, "unsupported data path", strf("%s -> %s is not a path of this API", mem_name(src), mem_name(dst)));
+    return hz::Op(hz::copy_pipe(src, dst), api, loc);
 }
 
 // Element-wise store honouring the core's atomic mode (SetAtomicAdd/Max/Min). Used by every write to GM.
@@ -117,13 +119,11 @@ template <class T> inline void gm_store(const SrcLoc& loc, const char* api, T* d
         fail(loc, api, "atomic type differs from the copied type",
              strf("SetAtomic*<%s> is active but this copy writes %s", dtype_name(c.atomic_dtype),
                   dtype_name(dtype_of<T>())));
-    for (uint64_t i = 0; i < n; ++i) {
-        T old, v;
-        std::memcpy(&old, dst + i, sizeof(T));
+    atomic_write<T>(c, dst, n, [](uint64_t i) { return i; }, [src](uint64_t i) {
+        T v;
         std::memcpy(&v, src + i, sizeof(T));
-        T r = atomic_combine<T>(c.atomic, old, v);
-        std::memcpy(dst + i, &r, sizeof(T));
-    }
+        return v;
+    });  // atomics.h: applied under the launch's lock, float adds in a canonical order
 }
 
 template <class T> inline void check_gm_align(const SrcLoc& loc, const char* api, const T* p) {
@@ -162,7 +162,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "dst", dst, bytes);
@@ -176,7 +176,7 @@ template <class T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "src", src, bytes);
@@ -190,7 +190,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
     twin::check_count_bytes(loc, api, count, sizeof(T));
     uint64_t bytes = uint64_t(count) * sizeof(T);
     twin::check_local(loc, api, "src", src, bytes);
@@ -219,7 +219,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "dst", dst, twin::copy_detail::strided_extent(p, p.dstStride));
@@ -239,7 +239,7 @@ template <class T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
@@ -259,7 +259,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy";
-    twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), dst.twin_mem());
     twin::copy_detail::check_params(loc, api, p);
     if (p.blockCount == 0 || p.blockLen == 0) return;
     twin::check_local(loc, api, "src", src, twin::copy_detail::strided_extent(p, p.srcStride));
@@ -278,7 +278,7 @@ template <class T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const Nd2NzParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
     const char* api = "DataCopy(Nd2NzParams)";
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     auto range = [&](const char* name, uint64_t v, uint64_t lo, uint64_t hi) {
         if (v < lo || v > hi)
             twin::fail(loc, api, twin::strf("%s must be in [%llu, %llu]", name, (unsigned long long)lo, (unsigned long long)hi),
@@ -336,7 +336,7 @@ template <class T>
 inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T>& dst, const GlobalTensor<T>& src,
                    uint32_t blockCount, uint32_t blockLen, uint64_t srcStride, uint64_t dstStride, bool isPad,
                    uint32_t left, uint32_t right, T padValue) {
-    twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
+    auto hz_op = twin::require_path(loc, api, twin::Mem::GM, dst.twin_mem());
     twin::check_block_count(loc, api, blockCount);
     if (blockLen > 2097151)
         twin::fail(loc, api, "blockLen must be in [0, 2097151] bytes", twin::strf("blockLen = %u", blockLen));
@@ -388,7 +388,7 @@ inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T
 template <class T>
 inline void pad_out(const twin::SrcLoc& loc, const char* api, const GlobalTensor<T>& dst, const LocalTensor<T>& src,
                     uint32_t blockCount, uint32_t blockLen, uint64_t srcStride, uint64_t dstStride) {
-    twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
+    auto hz_op = twin::require_path(loc, api, src.twin_mem(), twin::Mem::GM);
     twin::check_block_count(loc, api, blockCount);
     if (blockLen > 2097151)
         twin::fail(loc, api, "blockLen must be in [0, 2097151] bytes", twin::strf("blockLen = %u", blockLen));

@@ -4,6 +4,7 @@
 // column by column, C (L0C) Nz with 16 x 16 fractals, fractal columns one after another.
 #pragma once
 
+#include "cube_kernel.h"
 #include "vec_cast.h"
 
 namespace AscendC {
@@ -89,6 +90,7 @@ inline void SetFixpipePreQuantFlag(uint64_t config) { twin::core().fixpipe_prequ
 template <class T>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadData", loc);  // pipe tag
     const char* api = "LoadData";
     if (!dst.twin_valid() || !src.twin_valid()) twin::fail(loc, api, "tensor not allocated", "dst or src is not a TPipe buffer tensor");
     if (src.twin_mem() != twin::Mem::L1)
@@ -180,7 +182,7 @@ namespace twin {
 namespace cube {
 // FeatureMap description set by SetFmatrix (used when a Load3D's isSetFMatrix is false), per core.
 struct Fmatrix {
-    const void* owner = nullptr;  // the CoreCtx it belongs to (state resets for a new core)
+    uint64_t owner = 0;  // CoreCtx::serial of the core it belongs to (state resets for a new core)
     bool set[2] = {false, false};
     uint16_t l1H[2] = {0, 0}, l1W[2] = {0, 0};
     uint8_t pad[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
@@ -189,9 +191,9 @@ struct Fmatrix {
 };
 inline Fmatrix& fmatrix() {
     static thread_local Fmatrix f;
-    if (f.owner != &core()) {
+    if (f.owner != core().serial) {
         f = Fmatrix();
-        f.owner = &core();
+        f.owner = core().serial;
     }
     return f;
 }
@@ -220,6 +222,7 @@ template <class T, const IsResetLoad3dConfig& defaultConfig = IS_RESER_LOAD3D_DE
           std::enable_if_t<std::is_same_v<T, U>, bool> = true>
 inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData3DParamsV2<U>& p,
                      twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadData", loc);  // pipe tag
     static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t, float, int32_t, uint32_t>(),
                   "LoadData (Load3Dv2): A1/A2 dtypes on A2/A3 are int8_t/uint8_t/half/bfloat16_t/float/int32_t/uint32_t");
     const char* api = "LoadData(Load3Dv2)";
@@ -353,6 +356,7 @@ struct LoadData2dTransposeParams {
 template <class T>
 inline void LoadDataWithTranspose(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2dTransposeParams& p,
                                   twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_MTE1, "LoadDataWithTranspose", loc);  // pipe tag
     static_assert(twin::vec::one_of<T, int8_t, uint8_t, half, bfloat16_t>(),
                   "LoadDataWithTranspose: the twin models int8_t/uint8_t/half/bfloat16_t (float/int32/int4 are not modelled)");
     const char* api = "LoadDataWithTranspose";
@@ -399,6 +403,7 @@ inline void LoadDataWithTranspose(const LocalTensor<T>& dst, const LocalTensor<T
 template <class TC, class TA, class TB>
 inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const LocalTensor<TB>& filter,
                  const MmadParams& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_M, "Mmad", loc);  // pipe tag
     static_assert(std::is_same_v<TA, TB>, "Mmad: A and B dtypes must match");
     static_assert((std::is_same_v<TA, int8_t> && std::is_same_v<TC, int32_t>) ||
                       ((std::is_same_v<TA, half> || std::is_same_v<TA, bfloat16_t>) && std::is_same_v<TC, float>),
@@ -421,23 +426,8 @@ inline void Mmad(const LocalTensor<TC>& dst, const LocalTensor<TA>& fm, const Lo
     fm.twin_check_bytes(loc, api, "fm", M1 * K1 * 512);
     filter.twin_check_bytes(loc, api, "filter", K1 * N1 * 512);
     dst.twin_check_bytes(loc, api, "dst", M1 * N1 * 256 * sizeof(TC));
-    const TA* A = fm.twin_ptr();
-    const TB* B = filter.twin_ptr();
-    TC* C = dst.twin_ptr();
-    bool accumulate = !p.cmatrixInitVal || p.isBias;
-    std::vector<double> bcol(p.k);
-    for (uint64_t j = 0; j < N1 * 16; ++j) {
-        for (uint64_t kk = 0; kk < p.k; ++kk)
-            bcol[kk] = double(float(B[((kk / k0) * N1 + j / 16) * (512 / sizeof(TB)) + (j % 16) * k0 + kk % k0]));
-        for (uint64_t i = 0; i < M1 * 16; ++i) {
-            const TA* arow = A + (i / 16) * K1 * (512 / sizeof(TA)) + (i % 16) * k0;
-            double acc = 0;
-            for (uint64_t kk = 0; kk < p.k; ++kk) acc += double(float(arow[(kk / k0) * (512 / sizeof(TA)) + kk % k0])) * bcol[kk];
-            TC& c = C[((j / 16) * M1 + i / 16) * 256 + (i % 16) * 16 + j % 16];
-            if constexpr (std::is_same_v<TC, int32_t>) c = int32_t(int64_t(acc) + (accumulate ? int64_t(c) : 0));
-            else c = float(acc) + (accumulate ? c : 0.0f);
-        }
-    }
+    twin::cube::mmad_compute<TC, TA>(dst.twin_ptr(), fm.twin_ptr(), filter.twin_ptr(), p.m, p.n, p.k,
+                                     !p.cmatrixInitVal || p.isBias);  // cube_kernel.h
     twin::counters().cube_macs[int(twin::dtype_of<TA>())] += uint64_t(p.m) * p.n * p.k;
 }
 
@@ -563,6 +553,7 @@ namespace AscendC {
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     // Compute into a staging map first so the range check precedes any GM write.
     std::vector<std::pair<uint64_t, T>> out;
     uint64_t mx = 0;
@@ -571,15 +562,11 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     dst.twin_check_range(loc, "Fixpipe", 0, mx, false);
     twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
-    twin::AtomicOp at = twin::core().atomic;
-    for (auto& [o, v] : out) {
-        if (at == twin::AtomicOp::ADD) {
-            if constexpr (std::is_same_v<T, int32_t>) d[o] = d[o] + v;
-            else d[o] = T(float(d[o]) + float(v));
-        } else {
-            d[o] = v;
-        }
-    }
+    twin::CoreCtx& cc = twin::core();
+    if (cc.atomic == twin::AtomicOp::ADD)  // atomics.h
+        twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
+    else
+        for (auto& [o, v] : out) d[o] = v;
     twin::counters().bytes[twin::Path::L0C_GM] += bytes;
 }
 
@@ -589,6 +576,7 @@ template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR, class S
           std::enable_if_t<std::is_same_v<S, uint64_t>, bool> = true>
 inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const LocalTensor<S>& cbufWorkspace,
                     const FixpipeParamsV220& p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     const char* api = "Fixpipe";
     if (!cbufWorkspace.twin_valid() || cbufWorkspace.twin_mem() != twin::Mem::L1)
         twin::fail(loc, api, "cbufWorkspace (quant tensor) must be in L1",
@@ -607,14 +595,18 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
     dst.twin_check_range(loc, api, 0, mx, false);
     twin::fix::record_bursts(loc, dst, out);
     T* d = dst.twin_ptr();
-    twin::AtomicOp at = twin::core().atomic;
-    for (auto& [o, v] : out) d[o] = at == twin::AtomicOp::ADD ? T(float(d[o]) + float(v)) : v;
+    twin::CoreCtx& cc = twin::core();
+    if (cc.atomic == twin::AtomicOp::ADD)  // atomics.h
+        twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
+    else
+        for (auto& [o, v] : out) d[o] = v;
     twin::counters().bytes[twin::Path::L0C_GM] += bytes;
 }
 
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>
 inline void Fixpipe(const LocalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p,
                     twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::hz::Op hz_op(twin::hz::P_FIX, "Fixpipe", loc);  // pipe tag
     if (!dst.twin_valid() || dst.twin_mem() != twin::Mem::L1)
         twin::fail(loc, "Fixpipe", "local dst must be in L1", twin::strf("dst is in %s", twin::mem_name(dst.twin_mem())));
     twin::check_align(loc, "Fixpipe", "dst", twin::Mem::L1, dst.twin_offset(), 32);

@@ -6,8 +6,10 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
+#include "atomics.h"
 #include "base.h"
 
 namespace twin {
@@ -18,7 +20,7 @@ struct GmRegion {
 };
 
 struct GmRegistry {
-    std::mutex mu;
+    std::shared_mutex mu;  // lookups (every GM access of every core thread) share it
     std::map<uintptr_t, GmRegion> regions;  // keyed by begin
 };
 
@@ -30,21 +32,21 @@ inline GmRegistry& gm_registry() {
 // Make [ptr, ptr+bytes) valid GM for kernels (GmAlloc does this itself).
 inline void gm_register(const void* ptr, uint64_t bytes, bool owned = false) {
     auto& r = gm_registry();
-    std::lock_guard<std::mutex> g(r.mu);
+    std::unique_lock<std::shared_mutex> g(r.mu);
     uintptr_t b = reinterpret_cast<uintptr_t>(ptr);
     r.regions[b] = GmRegion{b, b + bytes, owned};
 }
 
 inline bool gm_unregister(const void* ptr) {
     auto& r = gm_registry();
-    std::lock_guard<std::mutex> g(r.mu);
+    std::unique_lock<std::shared_mutex> g(r.mu);
     return r.regions.erase(reinterpret_cast<uintptr_t>(ptr)) > 0;
 }
 
 // The region holding address a, or {0,0} when none does.
 inline GmRegion gm_find(uintptr_t a) {
     auto& r = gm_registry();
-    std::lock_guard<std::mutex> g(r.mu);
+    std::shared_lock<std::shared_mutex> g(r.mu);
     auto it = r.regions.upper_bound(a);
     if (it == r.regions.begin()) return GmRegion{0, 0, false};
     --it;
@@ -77,6 +79,16 @@ inline void gm_record_write(const SrcLoc& loc, uintptr_t addr, uint64_t bytes) {
         return;
     }
     w.push_back(GmWriteRecord{addr, addr + bytes, c->core_id, c->clock, loc});
+}
+
+// Every GM access of a twin API: the range check, then (reads and non-atomic writes) the logged float
+// atomic adds to these bytes are applied (atomics.h), then a non-atomic write is recorded for the race
+// check. An atomic write applies nothing: atomic adds of different cores are not ordered by each other.
+inline void gm_access(const SrcLoc& loc, const char* api, uintptr_t addr, uint64_t bytes, bool write) {
+    gm_check(loc, api, addr, bytes);
+    CoreCtx* c = current_core_ptr();
+    if (c && c->atomics && !(write && c->atomic != AtomicOp::NONE)) atomic_flush(*c->atomics, addr, bytes);
+    if (write) gm_record_write(loc, addr, bytes);
 }
 
 }  // namespace twin

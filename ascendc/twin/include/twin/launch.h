@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -28,6 +30,8 @@ struct LaunchOptions {
     uint64_t tiling_key = 0;
     uint8_t mem_fill = 0xFF;  // initial byte of every local memory (0xFF: NaN in float types, -1 in ints)
     bool check_races = true;  // overlapping non-atomic GM writes from different cores
+    bool check_hazards = true;  // intra-core pipe hazards (hazard.h)
+    int threads = 0;  // host threads running cores at once; 0: TWIN_THREADS, else the host's cores (sched.h)
     std::string kernel_name = "kernel";
 };
 
@@ -79,7 +83,57 @@ inline LaunchReport last_report() {
     return last_report_storage();
 }
 
+// Host threads that run cores at once: `requested` if > 0, else TWIN_THREADS, else the host's cores.
+inline int host_threads(int requested, int ncores) {
+    int t = requested;
+    if (t <= 0) {
+        const char* e = std::getenv("TWIN_THREADS");
+        if (e && *e) t = std::atoi(e);
+    }
+    if (t <= 0) t = int(std::thread::hardware_concurrency());
+    if (t <= 0) t = 1;
+    return std::max(1, std::min(t, ncores));
+}
+
 namespace detail {
+
+// Host threads kept across launches: a job runs on an idle thread, or on a new one when none is idle.
+// Never destroyed (idle threads wait until the process exits).
+class ThreadPool {
+public:
+    void run(std::function<void()> job) {
+        std::unique_lock<std::mutex> g(mu_);
+        if (idle_ > 0) {
+            jobs_.push_back(std::move(job));
+            --idle_;
+            cv_.notify_one();
+            return;
+        }
+        g.unlock();
+        std::thread([this, j = std::move(job)]() mutable { loop(std::move(j)); }).detach();
+    }
+
+private:
+    void loop(std::function<void()> job) {
+        for (;;) {
+            job();
+            job = nullptr;
+            std::unique_lock<std::mutex> g(mu_);
+            ++idle_;
+            cv_.wait(g, [this] { return !jobs_.empty(); });
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+    }
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> jobs_;
+    int idle_ = 0;
+};
+inline ThreadPool& thread_pool() {
+    static ThreadPool* p = new ThreadPool;
+    return *p;
+}
 
 inline void end_of_kernel_checks(CoreCtx& c) {
     for (int e = 0; e < kHardEventCount; ++e)
@@ -177,30 +231,37 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
                 if (aic) L.group_aic[g] = id;
                 else L.group_aivs[g].push_back(id);
             }
-            if (aic) {
-                c->memory[int(Mem::L1)].assign(soc->l1, opt.mem_fill);
-                c->memory[int(Mem::L0A)].assign(soc->l0a, opt.mem_fill);
-                c->memory[int(Mem::L0B)].assign(soc->l0b, opt.mem_fill);
-                c->memory[int(Mem::L0C)].assign(soc->l0c, opt.mem_fill);
-                c->memory[int(Mem::BT)].assign(soc->bt, opt.mem_fill);
-                c->memory[int(Mem::FB)].assign(soc->fb, opt.mem_fill);
-            } else {
-                c->memory[int(Mem::UB)].assign(soc->ub, opt.mem_fill);
-            }
+            if (opt.check_hazards) c->hz = std::make_shared<hz::State>();
+            c->atomics = &L.atomics;
             c->clock = std::make_shared<Clock>(n, 0);
             (*c->clock)[id] = 1;  // own epoch starts at 1 so other cores (knowing 0) are not ordered after it
             L.cores.push_back(std::move(c));
         }
 
-    auto core_main = [&L, &body](int me) {
+    L.slots = host_threads(opt.threads, n);
+    L.atomics.deferred = n > 1;
+    auto core_main = [&L, &body, soc, &opt](int me) {
         CoreCtx& c = *L.cores[me];
         {
             std::unique_lock<std::mutex> lk(L.mu);
-            L.cvs[me].wait(lk, [&] { return L.running == me || L.abort; });
-            if (L.abort) {
+            L.cvs[me].wait(lk, [&] { return L.st[me] == LaunchState::RUNNING || L.abort; });
+            if (L.st[me] != LaunchState::RUNNING) {
                 L.st[me] = LaunchState::DONE;
                 return;
             }
+        }
+        // The core's local memories (filled lazily as TPipe hands them out: CoreCtx::ensure_filled).
+        c.mem_fill = opt.mem_fill;
+        auto mem = [&c](Mem m, uint32_t bytes) { c.mem_alloc(m, bytes); };
+        if (c.is_aic) {
+            mem(Mem::L1, soc->l1);
+            mem(Mem::L0A, soc->l0a);
+            mem(Mem::L0B, soc->l0b);
+            mem(Mem::L0C, soc->l0c);
+            mem(Mem::BT, soc->bt);
+            mem(Mem::FB, soc->fb);
+        } else {
+            mem(Mem::UB, soc->ub);
         }
         current_core_ptr() = &c;
         std::string err;
@@ -214,24 +275,32 @@ inline LaunchReport launch_body(const LaunchOptions& opt, const std::function<vo
             err = std::string("C++ exception in the kernel: ") + e.what();
         }
         current_core_ptr() = nullptr;
+        for (auto& m : c.memory) m = CoreCtx::LocalMem{};  // release early
         std::unique_lock<std::mutex> lk(L.mu);
-        L.st[me] = LaunchState::DONE;
-        if (!err.empty()) {
-            L.record_error(me, err);
-        } else if (!L.abort) {
-            L.pass_baton(me);
-        }
+        L.core_done(me, err);
     };
 
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (int i = 0; i < n; ++i) threads.emplace_back(core_main, i);
+    // One host thread per core, taken from a pool that outlives the launch (creating a thread costs more
+    // than most kernels' work); the launch waits until every core's job has returned.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    int remaining = n;
+    for (int i = 0; i < n; ++i)
+        detail::thread_pool().run([&, i] {
+            core_main(i);
+            std::lock_guard<std::mutex> g(done_mu);
+            if (--remaining == 0) done_cv.notify_all();
+        });
     {
         std::lock_guard<std::mutex> g(L.mu);
-        L.running = 0;
-        L.cvs[0].notify_all();
+        L.schedule();
     }
-    for (auto& t : threads) t.join();
+    {
+        std::unique_lock<std::mutex> g(done_mu);
+        done_cv.wait(g, [&] { return remaining == 0; });
+    }
+    L.settle_error();
+    atomic_flush_all(L.atomics);  // float atomic adds nobody read during the launch
 
     if (L.error.empty()) {
         // Unconsumed cross-core flags.

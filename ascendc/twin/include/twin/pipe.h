@@ -176,6 +176,7 @@ private:
                                   twin::mem_name(m), cap, (unsigned long long)(cur + need - cap)));
         uint32_t first = cur;
         cur += static_cast<uint32_t>(need);
+        c.ensure_filled(m, cur);  // first use of these bytes: the launch's fill value
         buffers_ += num;
         return first;
     }
@@ -215,6 +216,7 @@ public:
                        twin::strf("%d tensors of TPosition::%s are already allocated and not freed", live,
                                   twin::position_name(twin_position())));
         state_[idx] = TBufState::OCCUPIED;
+        twin::hz::que_wait(free_tok_[idx], kFreeEvt);  // WaitFlag<freeBufEvt> of the buffer's last FreeTensor
         ++live;
         c.counters.queue_ops++;
         return make<T>(idx);
@@ -233,6 +235,7 @@ public:
             twin::fail(loc, "TQue::EnQue", "queue full",
                        twin::strf("depth %d and %zu tensors already enqueued", int(DEPTH), fifo_.size()));
         state_[idx] = TBufState::ENQUE;
+        twin::hz::que_signal(enq_tok_[idx], kEnQueEvt);  // SetFlag<enQueEvt>
         fifo_.push_back(idx);
         twin::core(loc).counters.queue_ops++;
         return true;
@@ -245,6 +248,7 @@ public:
         int idx = fifo_.front();
         fifo_.pop_front();
         state_[idx] = TBufState::DEQUE;
+        twin::hz::que_wait(enq_tok_[idx], kEnQueEvt);  // WaitFlag<enQueEvt>
         twin::core(loc).counters.queue_ops++;
         return make<T>(idx);
     }
@@ -263,6 +267,7 @@ public:
             twin::fail(loc, "TQue::FreeTensor", "FreeTensor of an enqueued buffer (DeQue it first)",
                        twin::strf("buffer %d is ENQUE; its DeQue would return a freed buffer", idx));
         state_[idx] = TBufState::FREE;
+        twin::hz::que_signal(free_tok_[idx], kFreeEvt);  // SetFlag<freeBufEvt>
         twin::BufLife& life = life_of(idx);
         life.epoch++;
         life.freed_at = loc;
@@ -292,6 +297,8 @@ public:
         len_ = len;
         gen_ = gen;
         state_.assign(num, TBufState::FREE);
+        enq_tok_.assign(num, twin::hz::Token{});
+        free_tok_.assign(num, twin::hz::Token{});
         fifo_.clear();
     }
 
@@ -337,6 +344,10 @@ private:
     uint32_t first_ = 0, len_ = 0, gen_ = 0;
     std::vector<TBufState> state_;
     std::deque<int> fifo_;
+    // Implied events (hazard.h): enQueEvt from EnQue to DeQue, freeBufEvt from FreeTensor to AllocTensor.
+    static constexpr HardEvent kEnQueEvt = twin::hz::que_event(SRC, DST, true);
+    static constexpr HardEvent kFreeEvt = twin::hz::que_event(SRC, DST, false);
+    std::vector<twin::hz::Token> enq_tok_, free_tok_;
 };
 
 template <TPosition POS, int32_t DEPTH, auto MASK = 0> using TQue = TQueBind<POS, POS, DEPTH, MASK>;

@@ -48,6 +48,11 @@ template <class T> inline float score_of(const uint8_t* p) {
 // Per core: counts consumed from each list by the last MrgSort (GetMrgSortResult).
 inline uint16_t* mrg_result() {
     static thread_local uint16_t r[4] = {0, 0, 0, 0};
+    static thread_local uint64_t owner = 0;  // CoreCtx::serial: host threads are reused across launches
+    if (owner != core().serial) {
+        owner = core().serial;
+        r[0] = r[1] = r[2] = r[3] = 0;
+    }
     return r;
 }
 

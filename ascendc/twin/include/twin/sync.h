@@ -1,6 +1,7 @@
 // Synchronisation: SetFlag/WaitFlag, PipeBarrier, CrossCoreSetFlag/WaitFlag, SyncAll.
 #pragma once
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -25,6 +26,7 @@ template <HardEvent E> inline void SetFlag(int32_t eventID, twin::SrcLoc loc = t
                               at.line));
     at = loc;
     c.counters.flag_sets++;
+    twin::hz::set_flag(E, eventID);
 }
 
 template <HardEvent E> inline void WaitFlag(int32_t eventID, twin::SrcLoc loc = twin::SrcLoc::here()) {
@@ -38,16 +40,21 @@ template <HardEvent E> inline void WaitFlag(int32_t eventID, twin::SrcLoc loc = 
                    twin::strf("HardEvent::%s id %d is not set", twin::hard_event_name(E), eventID));
     at = twin::SrcLoc{nullptr, 0};
     c.counters.flag_waits++;
+    twin::hz::wait_flag(E, eventID);
 }
 
 template <pipe_t P> inline void PipeBarrier(twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::core(loc).counters.barriers++;
+    if (P == PIPE_ALL) twin::hz::barrier_all();  // one pipe's barrier orders nothing new: a pipe is in order
 }
 
 }  // namespace AscendC
 
 // Legacy intrinsic spelling.
-inline void pipe_barrier(pipe_t, twin::SrcLoc loc = twin::SrcLoc::here()) { twin::core(loc).counters.barriers++; }
+inline void pipe_barrier(pipe_t p, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::core(loc).counters.barriers++;
+    if (p == PIPE_ALL) twin::hz::barrier_all();
+}
 
 namespace twin {
 
@@ -67,11 +74,16 @@ inline const char* pipe_name(pipe_t p) {
 
 inline void deliver_flag(LaunchState& L, int target, int flag, const Clock& clk, const SrcLoc& loc, const char* api) {
     CrossFlag& f = L.flags[target][flag];
-    if (f.counter >= 15)
+    // Unconsumed sets as this set sees them: the waits that happen before it (by vector clock) have
+    // consumed; later ones may not have on hardware. Independent of the host threads' timing.
+    uint32_t known = clk.size() > size_t(target) ? clk[target] : 0;
+    uint64_t consumed = std::upper_bound(f.wait_epochs.begin(), f.wait_epochs.end(), known) - f.wait_epochs.begin();
+    if (f.delivered - consumed >= 15)
         fail(loc, api, "cross-core flag counter overflow (max 15)",
              strf("flag %d of %s already holds 15 unconsumed sets", flag, L.core_name(target).c_str()));
+    f.delivered++;
     f.counter++;
-    clock_join_into(f.clock, clk);
+    f.units.push_back(clk);
     f.last_set = loc;
 }
 
@@ -96,9 +108,11 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     c.counters.cross_core_sets++;
     const Clock snapshot = *c.clock;
     clock_tick(c);
+    hz::cross_set(pipe, snapshot[c.core_id]);  // intra-core order for round trips (hazard.h)
     int fid = flagId;
     if (mode == 2 && c.is_aic) {
         for (int t : L.group_aivs[c.group]) deliver_flag(L, t, fid, snapshot, loc, api);
+        L.schedule();
         return;
     }
     // Round-based modes: all setters of the scope must set before the receivers' counters move.
@@ -117,17 +131,21 @@ inline void cross_core_set(CoreCtx& c, int mode, pipe_t pipe, uint16_t flagId, c
     }
     uint32_t& mine = L.sets[{mode, scope, fid, c.core_id}];
     mine++;
-    clock_join_into(L.pending_clock[{mode, scope, fid}], snapshot);
+    // Round k's clock joins every setter's k-th set, whatever order the sets arrive in.
+    std::vector<Clock>& rounds = L.round_clock[{mode, scope, fid}];
+    if (rounds.size() < mine) rounds.resize(mine);
+    clock_join_into(rounds[mine - 1], snapshot);
     uint32_t done = UINT32_MAX;
     for (int s : setters) done = std::min(done, L.sets[{mode, scope, fid, s}]);
     uint32_t& delivered = L.delivered[{mode, scope, fid}];
     while (delivered < done) {
-        for (int r : receivers) deliver_flag(L, r, fid, L.pending_clock[{mode, scope, fid}], loc, api);
+        for (int r : receivers) deliver_flag(L, r, fid, rounds[delivered], loc, api);
         delivered++;
     }
+    L.schedule();
 }
 
-inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
+inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc, pipe_t pipe = PIPE_S) {
     const char* api = "CrossCoreWaitFlag";
     if (!c.launch) fail(loc, api, "no launch", "called outside a kernel launch");
     if (flagId > 15) fail(loc, api, "flag id must be in [0, 15]", strf("flagId = %u", flagId));
@@ -137,7 +155,11 @@ inline void cross_core_wait(CoreCtx& c, uint16_t flagId, const SrcLoc& loc) {
     CrossFlag& f = L.flags[c.core_id][flagId];
     block_until(c, lk, [&f] { return f.counter > 0; }, strf("CrossCoreWaitFlag(flag %u)", flagId), loc);
     f.counter--;
-    clock_receive(c, f.clock);
+    Clock unit = std::move(f.units.front());
+    f.units.pop_front();
+    hz::cross_wait(pipe, unit.size() > size_t(c.core_id) ? unit[c.core_id] : 0);
+    clock_receive(c, unit);
+    f.wait_epochs.push_back((*c.clock)[c.core_id]);
 }
 
 // Barrier over the cores selected by `member`; `key` names the participant set.
@@ -155,6 +177,7 @@ inline void barrier(CoreCtx& c, const std::string& key, const std::function<bool
         b.done = b.acc;
         b.acc.clear();
         b.gen++;
+        L.schedule();
     } else {
         block_until(c, lk, [&b, my_gen] { return b.gen != my_gen; }, strf("%s (%d cores)", api, total), loc);
     }
@@ -173,7 +196,7 @@ inline void CrossCoreSetFlag(uint16_t flagId, twin::SrcLoc loc = twin::SrcLoc::h
 // The wait only consumes the calling core's counter; mode and pipe do not change what it waits for.
 template <uint8_t modeId = 0, pipe_t pipe = PIPE_S>
 inline void CrossCoreWaitFlag(uint16_t flagId, twin::SrcLoc loc = twin::SrcLoc::here()) {
-    twin::cross_core_wait(twin::core(loc), flagId, loc);
+    twin::cross_core_wait(twin::core(loc), flagId, loc, pipe);
 }
 
 struct SyncAllConfig {
@@ -188,6 +211,7 @@ inline void SyncAll(twin::SrcLoc loc = twin::SrcLoc::here()) {
     twin::CoreCtx& c = twin::core(loc);
     if (!c.launch) twin::fail(loc, "SyncAll", "no launch", "called outside a kernel launch");
     c.counters.sync_alls++;
+    twin::hz::barrier_all();
     if (isAIVOnly) {
         if (c.is_aic)
             twin::fail(loc, "SyncAll", "SyncAll<true> synchronises AIV cores only",
@@ -210,6 +234,8 @@ inline void SyncAll(const GlobalTensor<int32_t>& gmWorkspace, const LocalTensor<
         twin::fail(loc, api, "usedCores must be in [0, GetBlockNum()]",
                    twin::strf("usedCores = %d, GetBlockNum() = %d", usedCores, c.block_num));
     int used = usedCores == 0 ? c.block_num : usedCores;
+    twin::hz::Op hz_op(twin::hz::P_NONE, api, loc);  // the workspaces' own traffic is not modelled
+    twin::hz::barrier_all();
     uint64_t need = uint64_t(c.block_num) * 32;
     gmWorkspace.twin_check_bytes(loc, api, 0, need, false);
     ubWorkspace.twin_check_bytes(loc, api, "ubWorkspace", need);

@@ -40,6 +40,7 @@ public:
     // Scalar access runs on the scalar pipe (slow on hardware; counted).
     T GetValue(uint32_t index, twin::SrcLoc loc = twin::SrcLoc::here()) const {
         check_elem(loc, "LocalTensor::GetValue", index);
+        scalar_access(loc, "LocalTensor::GetValue", index, false);
         twin::counters().scalar_reads++;
         T v;
         std::memcpy(&v, base_ + offset_ + uint64_t(index) * sizeof(T), sizeof(T));
@@ -47,12 +48,14 @@ public:
     }
     void SetValue(uint32_t index, T value, twin::SrcLoc loc = twin::SrcLoc::here()) const {
         check_elem(loc, "LocalTensor::SetValue", index);
+        scalar_access(loc, "LocalTensor::SetValue", index, true);
         twin::counters().scalar_writes++;
         std::memcpy(base_ + offset_ + uint64_t(index) * sizeof(T), &value, sizeof(T));
     }
     // Reference access (scalar pipe); counted as a read.
     T& operator()(uint32_t index, twin::SrcLoc loc = twin::SrcLoc::here()) const {
         check_elem(loc, "LocalTensor::operator()", index);
+        scalar_access(loc, "LocalTensor::operator()", index, false);
         twin::counters().scalar_reads++;
         return *reinterpret_cast<T*>(base_ + offset_ + uint64_t(index) * sizeof(T));
     }
@@ -114,9 +117,14 @@ public:
                        twin::strf("%s at %s offset %u needs %llu bytes but its buffer ends at %u (%u bytes available)",
                                   what, twin::mem_name(mem_), offset_, (unsigned long long)bytes, buf_end_,
                                   twin_bytes_available()));
+        twin::hz::record_operand(loc, api, what, mem_, offset_, uint64_t(offset_) + bytes);  // pipe hazard check
     }
 
 private:
+    void scalar_access(const twin::SrcLoc& loc, const char* api, uint32_t index, bool write) const {
+        uint64_t a = uint64_t(offset_) + uint64_t(index) * sizeof(T);
+        twin::hz::scalar(loc, api, mem_, a, a + sizeof(T), write);
+    }
     void check_elem(const twin::SrcLoc& loc, const char* api, uint32_t index) const {
         if (!base_) twin::fail(loc, api, "tensor not allocated", "the tensor does not come from a TPipe buffer");
         twin_check_live(loc, api, "the tensor");
@@ -205,8 +213,7 @@ public:
                                   (unsigned long long)first_elem, (unsigned long long)(first_elem + n_elems),
                                   (unsigned long long)size_));
         uintptr_t a = reinterpret_cast<uintptr_t>(ptr_ + first_elem);
-        twin::gm_check(loc, api, a, n_elems * sizeof(T));
-        if (write) twin::gm_record_write(loc, a, n_elems * sizeof(T));
+        twin::gm_access(loc, api, a, n_elems * sizeof(T), write);
     }
     // Byte-range form for copies with strides: checks [first_byte, first_byte+bytes) from this tensor's start.
     void twin_check_bytes(const twin::SrcLoc& loc, const char* api, uint64_t first_byte, uint64_t bytes,
@@ -219,8 +226,7 @@ public:
                                   (unsigned long long)first_byte, (unsigned long long)(first_byte + bytes),
                                   (unsigned long long)size_, (unsigned long long)(size_ * sizeof(T))));
         uintptr_t a = reinterpret_cast<uintptr_t>(ptr_) + first_byte;
-        twin::gm_check(loc, api, a, bytes);
-        if (write) twin::gm_record_write(loc, a, bytes);
+        twin::gm_access(loc, api, a, bytes, write);
     }
 
 private:

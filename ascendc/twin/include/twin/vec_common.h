@@ -222,10 +222,31 @@ inline std::vector<Elem> plan_mask(const SrcLoc& loc, const char* api, const Mas
 
 // Count form: elements 0..count-1 laid contiguously (repeat stride 8 blocks, block stride 1).
 inline std::vector<Elem> plan_count(uint64_t count, uint32_t per_repeat) {
-    std::vector<Elem> out;
-    out.reserve(count);
-    for (uint64_t i = 0; i < count; ++i) out.push_back({uint32_t(i / per_repeat), uint32_t(i % per_repeat)});
+    std::vector<Elem> out(count);
+    Elem* o = out.data();
+    for (uint64_t r = 0, i = 0; i < count; ++r)
+        for (uint32_t e = 0; e < per_repeat && i < count; ++e, ++i) o[i] = Elem{uint32_t(r), e};
     return out;
+}
+
+// A dense plan lists element i as (i / per, i % per) for every i < size (count forms, full masks):
+// returns per, or 0 when the plan is not dense. Plans are increasing in (r, e) without repeats.
+inline uint64_t dense_per(const std::vector<Elem>& plan) {
+    const uint64_t n = plan.size();
+    if (n == 0 || plan[0].r != 0 || plan[0].e != 0) return 0;
+    const Elem& b = plan.back();
+    if (b.r == 0) return b.e + 1 == n ? n : 0;
+    if (n < b.e + 1u || (n - b.e - 1) % b.r != 0) return 0;
+    const uint64_t per = (n - b.e - 1) / b.r;
+    if (per == 0 || per >= n || plan[per - 1].r != 0 || plan[per - 1].e != per - 1 || plan[per].r != 1 || plan[per].e != 0)
+        return 0;
+    return per;
+}
+
+// Whether element i of a dense plan sits at byte i * sizeof(T) of the operand.
+template <class T> struct Operand;
+template <class T> inline bool contiguous(const Operand<T>& o, uint64_t per, uint64_t reps) {
+    return o.blk == 1 && (reps <= 1 || o.rep * 32 == per * sizeof(T));
 }
 
 inline uint64_t plan_repeats(const std::vector<Elem>& p) { return p.empty() ? 0 : uint64_t(p.back().r) + 1; }
@@ -239,6 +260,10 @@ template <class T> struct Operand {
     }
 };
 
+template <class T>
+inline void record_plan(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
+                        const std::vector<Elem>& plan);
+
 // Error unless every planned element of the operand lies inside its tensor's buffer.
 template <class T>
 inline void check_extent(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
@@ -251,6 +276,55 @@ inline void check_extent(const SrcLoc& loc, const char* api, const char* what, c
         fail(loc, api, "operand extent outside the tensor's buffer",
              strf("%s (%s at UB offset %u) is accessed up to byte %llu but only %u bytes remain in its buffer",
                   what, tname<T>(), o.t->twin_offset(), (unsigned long long)need, o.t->twin_bytes_available()));
+    record_plan(loc, api, what, o, plan);
+}
+
+// Pipe hazard record (hazard.h) of exactly the bytes the planned elements touch, as merged runs.
+template <class T>
+inline void record_plan(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o,
+                        const std::vector<Elem>& plan) {
+    if (plan.empty() || !hz::state()) return;
+    const uint64_t base = o.t->twin_offset();
+    std::vector<std::pair<uint64_t, uint64_t>> runs;
+    bool sorted = true;
+    for (const Elem& x : plan) {
+        uint64_t a = o.off(x);
+        if (!runs.empty() && a == runs.back().second) {
+            runs.back().second = a + sizeof(T);
+            continue;
+        }
+        if (!runs.empty() && a < runs.back().second) sorted = false;
+        runs.push_back({a, a + sizeof(T)});
+    }
+    if (!sorted) {
+        std::sort(runs.begin(), runs.end());
+        std::vector<std::pair<uint64_t, uint64_t>> m;
+        for (auto& r : runs) {
+            if (!m.empty() && r.first <= m.back().second) m.back().second = std::max(m.back().second, r.second);
+            else m.push_back(r);
+        }
+        runs.swap(m);
+    }
+    for (auto& r : runs) hz::record_operand(loc, api, what, o.t->twin_mem(), base + r.first, base + r.second);
+}
+
+// check_extent for an operand whose n elements are contiguous (same rule and message).
+template <class T>
+inline void check_extent_contig(const SrcLoc& loc, const char* api, const char* what, const Operand<T>& o, uint64_t n) {
+    if (n == 0) return;
+    uint64_t need = n * sizeof(T);
+    if (need > o.t->twin_bytes_available())
+        fail(loc, api, "operand extent outside the tensor's buffer",
+             strf("%s (%s at UB offset %u) is accessed up to byte %llu but only %u bytes remain in its buffer",
+                  what, tname<T>(), o.t->twin_offset(), (unsigned long long)need, o.t->twin_bytes_available()));
+    hz::record_operand(loc, api, what, o.t->twin_mem(), o.t->twin_offset(), uint64_t(o.t->twin_offset()) + need);
+}
+
+// Per-thread scratch of n elements (results are staged so dst may overlap the sources).
+template <class T> inline T* scratch(uint64_t n) {
+    static thread_local std::vector<T> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
 }
 
 template <class T> inline T load(const LocalTensor<T>& t, uint64_t off) {

@@ -162,6 +162,7 @@ inline void full_reduce(const SrcLoc& loc, const char* api, int kind, const Loca
         fail(loc, api, "sharedTmpBuffer too small",
              strf("%llu repeats need at least %llu bytes of work space; the buffer has %u",
                   (unsigned long long)reps, (unsigned long long)need, tmp.twin_bytes_available()));
+    hz::record(loc, api, Mem::UB, tmp.twin_offset(), uint64_t(tmp.twin_offset()) + need, true);  // work space written
     dst.twin_check_bytes(loc, api, "dst", kind == 0 ? sizeof(T) : 2 * sizeof(T));
     auto g = by_repeat(plan, reps);
     if (kind == 0) {

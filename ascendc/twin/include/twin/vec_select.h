@@ -228,6 +228,8 @@ inline void Gather(const LocalTensor<T>& dst, const LocalTensor<T>& src, const L
     srcOffset.twin_check_bytes(loc, api, "srcOffset", uint64_t(count) * 4);
     dst.twin_check_bytes(loc, api, "dst", uint64_t(count) * sizeof(T));
     std::vector<T> res(count);
+    std::vector<uint64_t> gathered;
+    gathered.reserve(count);
     for (uint32_t i = 0; i < count; ++i) {
         uint64_t off = uint64_t(srcBaseAddr) + twin::vec::load(srcOffset, uint64_t(i) * 4);
         if (off % sizeof(T) != 0)
@@ -238,6 +240,14 @@ inline void Gather(const LocalTensor<T>& dst, const LocalTensor<T>& src, const L
                        twin::strf("srcOffset[%u] + srcBaseAddr = %llu bytes but src has %u bytes", i, (unsigned long long)off,
                                   src.twin_bytes_available()));
         res[i] = twin::vec::load(src, off);
+        gathered.push_back(off);
+    }
+    // Pipe hazard record of the gathered source elements (merged runs).
+    std::sort(gathered.begin(), gathered.end());
+    for (size_t i = 0; i < gathered.size();) {
+        uint64_t a = gathered[i], b = a + sizeof(T);
+        for (++i; i < gathered.size() && gathered[i] <= b; ++i) b = std::max<uint64_t>(b, gathered[i] + sizeof(T));
+        twin::hz::record_operand(loc, api, "src", src.twin_mem(), src.twin_offset() + a, src.twin_offset() + b);
     }
     for (uint32_t i = 0; i < count; ++i) twin::vec::store(dst, uint64_t(i) * sizeof(T), res[i]);
     twin::vec::count_work(twin::VecClass::GATHER, (uint64_t(count) * sizeof(T) + 255) / 256, count);

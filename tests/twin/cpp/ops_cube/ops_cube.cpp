@@ -40,6 +40,7 @@ template <class T> static void nd2nz(const LocalTensor<T>& l1, T* gm, int rows, 
     g.SetGlobalBuffer(gm, uint64_t(rows) * cols);
     Nd2NzParams p(1, rows, cols, 0, cols, rowsPad, 1, 0);
     DataCopy(l1, g, p);
+    PipeBarrier<PIPE_ALL>();  // the MTE2 copy completes before the MTE1 loads read L1
 }
 
 // B (k x n, row-major in GM) -> L0B Zn through Nd2Nz + a per-fractal transposing load.
@@ -80,6 +81,7 @@ struct Bufs {
     TBuf<TPosition::B2> b2;
     TBuf<TPosition::CO1> co1;
     Bufs() {
+        PipeBarrier<PIPE_ALL>();  // the previous case's loads and Fixpipes are done with the reused memory
         pipe.InitBuffer(a1, 65536);
         pipe.InitBuffer(b1, 65536);
         pipe.InitBuffer(a2, 32768);
@@ -106,7 +108,9 @@ static void matmul_3d(const std::string& tag, int Mf, int Kf, int l1W, int m0, i
     auto c = b.co1.Get<TC>();
     MmadParams mp;
     mp.m = uint16_t(mE); mp.n = uint16_t(n); mp.k = uint16_t(kE);
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(c, a2, b2, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     TC* out = static_cast<TC*>(GmAlloc(size_t(mE) * n * sizeof(TC)));
     fix_out(out, c, mE, n);
     dump(tag, out, size_t(mE) * n);
@@ -139,7 +143,9 @@ static void matmul_int8_keyT() {
     auto c = b.co1.Get<int32_t>();
     MmadParams mp;
     mp.m = m; mp.n = n; mp.k = k;
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(c, a2, b2, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     int32_t* out = static_cast<int32_t*>(GmAlloc(size_t(m) * n * 4));
     fix_out(out, c, m, n);
     dump("i8key", out, size_t(m) * n);
@@ -163,7 +169,9 @@ static void matmul_half_at() {
     auto c = b.co1.Get<float>();
     MmadParams mp;
     mp.m = m; mp.n = n; mp.k = k;
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(c, a2, b2, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     float* out = static_cast<float*>(GmAlloc(size_t(m) * n * 4));
     fix_out(out, c, m, n);
     dump("ht", out, size_t(m) * n);
@@ -187,7 +195,9 @@ static void fixpipe_cases() {
     auto c = b.co1.Get<float>();
     MmadParams mp;
     mp.m = m; mp.n = n; mp.k = k;
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(c, a2, b2, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     FixpipeParamsV220 fp(uint16_t(n), uint16_t(m), uint16_t(M1 * 16), uint32_t(n), false);
     {  // plain float for the reference
         float* o = static_cast<float*>(GmAlloc(m * n * 4));
@@ -256,7 +266,9 @@ static void fixpipe_cases() {
     load_b_kn(b.b1.Get<int8_t>(), b2i, Bi, 64, n, BLoad::WITH_TRANSPOSE);
     auto ci = b.co1.Get<int32_t>();
     mp.k = 64;
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(ci, a2i, b2i, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     {
         int32_t* o = static_cast<int32_t*>(GmAlloc(m * n * 4));
         GlobalTensor<int32_t> g; g.SetGlobalBuffer(o, m * n);
@@ -294,6 +306,7 @@ static void fixpipe_cases() {
     qg.SetGlobalBuffer(qgm, n);
     auto ql1 = qbuf.Get<uint64_t>();
     DataCopy(ql1, qg, uint32_t(n));
+    PipeBarrier<PIPE_ALL>();  // the quant tensor (MTE2) before Fixpipe (FIX) reads it
     q.quantPre = QuantMode_t::VDEQF16;
     q.reluEn = false;
     Fixpipe(g, ci, ql1, q);

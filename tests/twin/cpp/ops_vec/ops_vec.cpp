@@ -139,7 +139,9 @@ template <class TA, class TC> static void cube_case(const char* tag, TC* gm_out,
     auto c = l0c.Get<TC>();
     MmadParams mp;
     mp.m = m; mp.n = n; mp.k = k;
+    PipeBarrier<PIPE_ALL>();  // LoadData (MTE1) before Mmad (M)
     Mmad(c, a2, b2, mp);
+    PipeBarrier<PIPE_ALL>();  // Mmad (M) before Fixpipe (FIX)
     GlobalTensor<TC> g;
     g.SetGlobalBuffer(gm_out, uint64_t(m) * n);
     FixpipeParamsV220 fp(uint16_t(n), uint16_t(m), uint16_t(M1 * 16), uint32_t(n), false);
