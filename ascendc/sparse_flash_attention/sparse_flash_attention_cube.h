@@ -10,7 +10,7 @@
 // L0A: one Q chunk [Mpad, 192] (48 KB) or P [Mpad, 64] (16 KB), Zz. L0B: one K~ chunk [192, 64] (24 KB)
 // or V~ chunk [64, 128] (16 KB), Zn. L0C: 2 x 64 KB (S [Mpad, 64] or an O chunk [Mpad, 128], fp32).
 // Events: MTE1_MTE2 (L1 free) and M_MTE1 (L0 free) and FIX_M (L0C free) are pre-set by the constructor
-// and drained by the destructor; MTE2_MTE1, MTE1_M, M_FIX are set and waited back to back.
+// and drained by DrainEvents; MTE2_MTE1, MTE1_M, M_FIX are set and waited back to back.
 #pragma once
 
 #include "sparse_flash_attention_common.h"
@@ -61,7 +61,9 @@ public:
         SetFlag<HardEvent::FIX_M>(EVENT_ID0);
         SetFlag<HardEvent::FIX_M>(EVENT_ID1);
     }
-    __aicore__ inline ~SfaCube()
+    // The scheduler drains the buffer-free events at the end (not a destructor: a twin error inside a
+    // stage then reports cleanly instead of terminating during unwinding).
+    __aicore__ inline void DrainEvents()
     {
         WaitFlag<HardEvent::MTE1_MTE2>(EV_QUERY);
         WaitFlag<HardEvent::MTE1_MTE2>(EV_KV);

@@ -92,6 +92,7 @@ private:
             }
             if (loaded) cube.ReleaseQuery();
         }
+        cube.DrainEvents();
     }
 
     __aicore__ inline void ProcessVector()

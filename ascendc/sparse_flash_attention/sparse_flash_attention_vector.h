@@ -17,7 +17,7 @@
 //   softmax    OnlineSoftmax::SCRATCH_BYTES        3.25 KB
 //   antiquant  KvAntiquant::SCRATCH_BYTES (KV_DEQUANT only)   ~10 KB
 // Events: V_MTE2 (logitsUb, outTileUb free) and MTE3_V (probsUb, outUb free) are pre-set by the
-// constructor and drained by the destructor; MTE2_V and V_MTE3 are set and waited back to back.
+// constructor and drained by Finish; MTE2_V and V_MTE3 are set and waited back to back.
 #pragma once
 
 #include "sparse_flash_attention_common.h"
@@ -56,8 +56,10 @@ public:
         SetFlag<HardEvent::MTE3_V>(EV_PROBS);
         SetFlag<HardEvent::MTE3_V>(EV_OUT);
     }
-    __aicore__ inline ~SfaVector()
+    // Called by the scheduler at the end (not a destructor, see SfaCube::DrainEvents).
+    __aicore__ inline void Finish()
     {
+        if constexpr (P::KV_DEQUANT) dequant_.Drain();
         WaitFlag<HardEvent::V_MTE2>(EV_LOGITS);
         WaitFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
         WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
@@ -117,10 +119,6 @@ public:
             pipe->InitBuffer(dequantBuf_, DEQ_UB);
             dequant_.Init(dequantBuf_.Get<uint8_t>());
         }
-    }
-    __aicore__ inline void Finish()
-    {
-        if constexpr (P::KV_DEQUANT) dequant_.Drain();
     }
 
     // V0 (KV_DEQUANT): a tile starts; its selected runs arrive through StageKv, EndKv sends the last rows.
