@@ -20,7 +20,8 @@ def test_version(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("dsaops, version ")
 
 
-@pytest.mark.parametrize("command", ["", "list", "check", "gen", "schema", "build", "install", "verify"])
+@pytest.mark.parametrize("command", ["", "list", "check", "gen", "schema", "build", "install", "uninstall", "doctor",
+                                     "verify"])
 def test_help_on_every_command(tmp_path, command):
     r = run(*([command] if command else []), "--help", cwd=tmp_path)
     assert r.returncode == 0 and "Usage:" in r.stdout
@@ -81,16 +82,22 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_reserved_commands_say_so(tmp_path):
-    for name in ("build", "install", "verify"):
-        r = run(name, cwd=tmp_path)
-        assert r.returncode == 7 and "not available yet" in r.stderr
+    r = run("verify", cwd=tmp_path)
+    assert r.returncode == 7 and "not available yet" in r.stderr
+    # build and install exist: without a kernel or a package they say what is missing
+    (tmp_path / "no_kernels").mkdir()
+    r = run("--kernels", "no_kernels", "build", cwd=tmp_path)
+    assert r.returncode == 2 and "nothing to build: lightning_indexer: no kernel yet" in r.stderr
+    r = run("install", cwd=tmp_path)
+    assert r.returncode == 2 and "no .run package in build/dsaops" in r.stderr
 
 
 def test_exit_codes_are_distinct_per_error_class():
     from dsaops import errors
 
     classes = [errors.UsageError, errors.OpdefError, errors.ConstraintError, errors.TemplateError,
-               errors.GenerationError, errors.NotAvailable, errors.OutOfDate]
+               errors.GenerationError, errors.NotAvailable, errors.OutOfDate, errors.BuildError,
+               errors.PackageError]
     codes = [c.exit_code for c in classes]
     assert len(set(codes)) == len(codes)
     assert all(code in EXIT_CODES for code in codes)

@@ -22,6 +22,9 @@ def test_wheel_ships_data_and_finds_it_from_another_directory(tmp_path):
     assert "dsaops/_data/templates/op/op_host/{{op.name}}_def.cpp.j2" in names
     assert "dsaops/_data/ascendc/twin/include/kernel_operator.h" in names
     assert "dsaops/cli.py" in names
+    for script in ("common.sh", "run_main.sh", "uninstall_main.sh"):  # the .run installer's parts
+        assert f"dsaops/package/sh/{script}" in names
+    assert "dsaops/_data/templates/project/build.sh.j2" in names
     assert not any(n.startswith("tests/") or "/tests/" in n for n in names)
     entry = [n for n in names if n.endswith("entry_points.txt")]
     assert entry and "dsaops = dsaops.cli:main" in zipfile.ZipFile(wheel).read(entry[0]).decode()

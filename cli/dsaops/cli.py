@@ -271,8 +271,98 @@ def _reserved(name: str, summary: str, capability: str):
     return command
 
 
-build = _reserved("build", "Build the installable .run package for a SoC", "packaging")
-install = _reserved("install", "Install a built .run package into a CANN opp folder", "installation")
+@main.command()
+@click.option("--ops", "patterns", metavar="GLOB", help="Comma-separated op name globs (default: all with a kernel).")
+@click.option("--soc", "socs", metavar="SOC[,SOC]", envvar="DSAOPS_SOC",
+              help="SoCs to build for (default: ascend910b,ascend910_93).")
+@click.option("--backend", type=click.Choice(["auto", "twin", "cann"]), default="auto", show_default=True,
+              help="auto = cann when a CANN toolkit is found, else twin.")
+@click.option("--vendor", default="dsaops", show_default=True, help="Vendor name (folder under opp/vendors).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/dsaops"),
+              show_default=True, help="Build output: op project, builds, logs, the .run, manifest.json, SHA256SUMS.")
+@click.option("-j", "--jobs", type=int, help="Parallel compile jobs (default: the machine's cores).")
+@click.pass_obj
+def build(obj: Context, patterns, socs, backend, vendor, out, jobs):
+    """Render, compile and package every op that has a kernel into a CANN vendor .run."""
+    from .package.builder import build as run_build, make_plan
+
+    plan = make_plan(obj.ops().select(patterns), obj.has_kernel, socs=socs, backend=backend, vendor=vendor,
+                     out=out, jobs=jobs)
+    for line in plan.lines():
+        click.echo(line)
+    result = run_build(plan, templates_dir=obj.templates_dir, kernels_dir=obj.kernels_dir, progress=click.echo)
+    width = max(len(r.name) for r in result.ops)
+    click.echo(f"\n{'op':<{width}}  {'op_type':<24} {'socs':<24} {'backend':<8} {'build':>8}  result")
+    for r in result.ops:
+        state = "compiled" if r.compiled else "up to date"
+        click.echo(f"{r.name:<{width}}  {r.op_type:<24} {','.join(r.socs):<24} {plan.backend:<8} "
+                   f"{r.seconds:7.1f}s  {state}")
+    click.echo(f"{result.run_file} ({'written' if result.package_changed else 'identical'}), "
+               f"{result.manifest_file.name}, {result.sums_file.name}; {result.seconds:.1f}s")
+
+
+def _newest_package(out: Path) -> Path:
+    found = sorted(out.glob("*.run"), key=lambda p: p.stat().st_mtime) if out.is_dir() else []
+    if not found:
+        raise UsageError(f"no .run package in {out}: run dsaops build first, or name the package")
+    return found[-1]
+
+
+@main.command()
+@click.argument("package", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--install-path", metavar="ABS_DIR",
+              help="Install into ABS_DIR/vendors/<vendor> with bin/set_env.bash (default: $ASCEND_CUSTOM_OPP_PATH, "
+                   "else $ASCEND_OPP_PATH, first in vendors/config.ini).")
+@click.option("--force", is_flag=True, help="Reinstall even when the same package is installed and intact.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/dsaops"),
+              show_default=True, help="Where to look for the newest package when none is named.")
+@click.pass_obj
+def install(obj: Context, package, install_path, force, out):
+    """Install a .run package (verified, atomic, locked) into a CANN opp folder."""
+    from .package.installer import install as run_install
+
+    package = package or _newest_package(out)
+    result = run_install(package, install_path, force=force)
+    click.echo(f"{result.action}: {package.name} -> {result.root}")
+    if result.kind == "custom":
+        click.echo(f"before running: source {result.root}/bin/set_env.bash")
+    else:
+        click.echo(f"load_priority: {result.root.parent / 'config.ini'} lists {result.root.name} first")
+    ops = result.manifest.get("ops", [])
+    width = max([len(o["name"]) for o in ops] + [2])
+    click.echo(f"{'op':<{width}}  {'op_type':<24} {'socs':<24} backend")
+    for o in ops:
+        click.echo(f"{o['name']:<{width}}  {o['op_type']:<24} {','.join(o['socs']):<24} {result.manifest['backend']}")
+    click.echo(f"{len(result.manifest.get('files', {}))} file(s) and {len(result.manifest.get('links', {}))} link(s) "
+               "verified against the manifest")
+
+
+@main.command()
+@click.option("--vendor", default="dsaops", show_default=True, help="Vendor package to remove.")
+@click.option("--install-path", metavar="ABS_DIR", help="The folder given to install --install-path.")
+@click.pass_obj
+def uninstall(obj: Context, vendor, install_path):
+    """Remove an installed vendor package and restore vendors/config.ini."""
+    from .package.installer import uninstall as run_uninstall
+
+    root = run_uninstall(vendor, install_path)
+    click.echo(f"uninstalled {root}" if root else f"nothing to uninstall: vendor {vendor} is not installed there")
+
+
+@main.command()
+@click.option("--install-path", metavar="ABS_DIR", help="Also report what is installed there.")
+def doctor(install_path):
+    """Show the toolchain found (Python, compiler, cmake, ninja, CANN, SoCs) and what each command would do."""
+    from .package.doctor import report
+
+    found, lines = report(install_path=install_path)
+    for t in found:
+        click.echo(f"{'ok' if t.found else '--':>2}  {t.name:<14} {t.detail}")
+    click.echo("")
+    for line in lines:
+        click.echo(line)
+
+
 verify = _reserved("verify", "Run every op's cases and compare with the golden references", "verification")
 
 

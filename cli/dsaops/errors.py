@@ -97,6 +97,18 @@ class OutOfDate(DsaopsError):
     exit_code = 8
 
 
+class BuildError(DsaopsError):
+    """A configure, compile or packaging step failed; the message names the op, the file and the log."""
+
+    exit_code = 9
+
+
+class PackageError(DsaopsError):
+    """A package is refused (corrupt, unsafe, another architecture) or cannot be installed or removed."""
+
+    exit_code = 10
+
+
 # exit code -> error class, for the CLI's documentation and tests
 EXIT_CODES = {
     0: "success",
@@ -108,6 +120,8 @@ EXIT_CODES = {
     6: "inconsistent generated output",
     7: "command not available yet",
     8: "generated files are out of date (--check)",
+    9: "build failed (the message names the op, the file and the log)",
+    10: "package refused or install/uninstall failed (nothing was written)",
     130: "interrupted (Ctrl-C); an interrupted export leaves no partial case",
     143: "terminated (SIGTERM); cleaned up like an interrupt",
 }

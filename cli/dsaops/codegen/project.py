@@ -72,6 +72,9 @@ def render_project(ops: list[OpDef], templates: Path, vendor: str = DEFAULT_VEND
     templates = Path(templates)
     if not templates.is_dir():
         raise UsageError(f"templates folder {str(templates)!r} {'is not a folder' if templates.exists() else 'does not exist'}")
+    from ..package.layout import validate_vendor
+
+    validate_vendor(vendor)  # stricter for packages: it also lands in config.ini, JSON and shell words
     engine = Engine(templates)
     kernels = Path(kernels) if kernels is not None else resources.kernels_dir()
     views = []

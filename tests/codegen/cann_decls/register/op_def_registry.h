@@ -11,7 +11,8 @@ public:
     OpParamDef& ParamType(Option type);
     OpParamDef& DataType(std::vector<ge::DataType> types);
     OpParamDef& Format(std::vector<ge::Format> formats);
-    OpParamDef& UnknownShapeFormat(std::vector<ge::Format> formats);
+    // deprecated in CANN 8.x ("use Format"): the generated code must not call it (-Werror catches it)
+    [[deprecated("use Format")]] OpParamDef& UnknownShapeFormat(std::vector<ge::Format> formats);
     OpParamDef& AutoContiguous();
 };
 
