@@ -9,6 +9,13 @@
 //  2 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V0C2_WEIGHTS_READY: a unit's head-weight matrix is in
 //    |      |                            |           | GM (int8 Mat-Duce); the next unit's write waits for the
 //    |      |                            |           | AIVs' last SCORE_READY of this one, so 1 in flight
+//  3 |  2   | AIC (PIPE_FIX)             | both AIVs | C1V1_LOGITS_READY (sparse flash attention): a key tile's
+//    |      |                            |           | S = Q.K~^T is in the core's logits slot
+//  4 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V1C2_PROBS_READY: the tile's bf16 P is in the probs slot
+//  5 |  2   | AIC (PIPE_FIX)             | both AIVs | C2V2_OUT_READY: the tile's P.V~ is in the out slot
+//    |      |                            |           | (3 -> 4 -> 5 strictly alternate per tile: at most 1 in flight)
+//  6 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V0C1_KV_READY (KV antiquant): the tile's dequantised bf16
+//    |      |                            |           | K~ (and V~) rows are in the kv slot; precedes 3 per tile
 #pragma once
 
 #include <cstdint>
@@ -17,5 +24,9 @@ namespace dsa {
 constexpr uint16_t C1V1_SCORE_READY = 0;
 constexpr uint16_t V1C1_SCORE_FREE = 1;
 constexpr uint16_t V0C2_WEIGHTS_READY = 2;
+constexpr uint16_t C1V1_LOGITS_READY = 3;
+constexpr uint16_t V1C2_PROBS_READY = 4;
+constexpr uint16_t C2V2_OUT_READY = 5;
+constexpr uint16_t V0C1_KV_READY = 6;
 constexpr uint8_t CROSS_CORE_MODE_AIC_AIV = 2;  // one AIC with its two AIVs
 }  // namespace dsa

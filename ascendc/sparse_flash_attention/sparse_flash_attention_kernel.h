@@ -1,0 +1,181 @@
+// Sparse flash attention kernel (KERNEL_TYPE_MIX_AIC_1_2): the scheduler. It owns the row loop, the
+// sparse-index walk and every cross-core call; SfaCube (V0 gather, C1, C2) and SfaVector (V1, V2) only
+// run stages. Query rows go round-robin to the cores; all N1 heads of a row are the cube's M.
+//
+//   per row, per key tile of <= 64 selected keys:
+//   AIC  V0 gather K~/V~ rows -> L1;  C1 S = Q.K~^T -> logits slot;  set LOGITS_READY
+//   AIV  wait LOGITS_READY;  V1 online softmax -> P (bf16) -> probs slot;  set PROBS_READY;  rescale O
+//   AIC  wait PROBS_READY;  C2 P.V~ -> out slot;  set OUT_READY
+//   AIV  wait OUT_READY;  V2 O += P.V~;  at the row's end O / l -> attention_out (zeros without keys)
+// The three flags alternate strictly, so each slot has one tile in flight. With fewer rows than cores
+// (decode) each row is `splits` items (tile t to part t % splits) on different cores; each part writes
+// its unnormalised (max, sum, O) and, after SyncAll, V3 merges them per row. See DESIGN.md.
+#pragma once
+
+#include "sparse_flash_attention_common.h"
+#include "sparse_flash_attention_cube.h"
+#include "sparse_flash_attention_vector.h"
+
+namespace dsa {
+
+template <class P>
+class SfaKernel {
+public:
+    __aicore__ inline void Init(const SfaGm& gm, const SfaParams& p)
+    {
+        gm_ = gm;
+        p_ = p;
+        queries_.Init(SeqLayout(p.layoutQuery), p.maxSeqQ, gm.actualSeqQ);
+        keys_.Init(SeqLayout(p.layoutKv), p.maxSeqKv, gm.actualSeqKv, gm.blockTable, p.blockSize, p.maxBlocks);
+        rows_.Init(&queries_, &keys_, p);
+        indicesGm_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.indices));
+    }
+
+    __aicore__ inline void Process()
+    {
+        if ASCEND_IS_AIC {
+            ProcessCube();
+        }
+        if ASCEND_IS_AIV {
+            ProcessVector();
+        }
+    }
+
+private:
+    __aicore__ inline void StartRow(const RowRun& r, SparseCursor& cursor) const
+    {
+        cursor.Init(indicesGm_, r.flatRow * p_.sparseSize, p_.sparseSize, p_.sparseBlockSize, r.visible);
+    }
+    // Tile t of the row belongs to another part: walk past it. False when the row has no tile t.
+    __aicore__ inline bool SkipForeignTile(SparseCursor& cursor, const RowRun& r, uint32_t t, bool& skipped) const
+    {
+        skipped = t % p_.splits != r.part;
+        return !skipped || cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {}) != 0;
+    }
+
+    __aicore__ inline void ProcessCube()
+    {
+        TPipe pipe;
+        SfaCube<P> cube;
+        const uint32_t core = GetBlockIdx();
+        cube.InitParams(p_, gm_, &keys_, core);
+        cube.InitBuffers(&pipe);
+        RowRun r;
+        SparseCursor cursor;
+        rows_.Reset();
+        while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
+            StartRow(r, cursor);
+            bool loaded = false;
+            for (uint32_t t = 0;; ++t) {
+                bool skipped = false;
+                if (!SkipForeignTile(cursor, r, t, skipped)) break;
+                if (skipped) continue;
+                uint32_t keys = 0;
+                if constexpr (P::KV_DEQUANT) {
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
+                    if (keys == 0) break;
+                    CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V0C1_KV_READY);
+                    cube.LoadKvTile(keys);
+                } else {
+                    keys = cube.GatherTile(r, cursor);
+                    if (keys == 0) break;
+                }
+                if (!loaded) {
+                    cube.LoadQuery(r);
+                    loaded = true;
+                }
+                cube.ComputeLogits();
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_LOGITS_READY);
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_PROBS_READY);
+                cube.ComputeOut(keys);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_OUT_READY);
+            }
+            if (loaded) cube.ReleaseQuery();
+        }
+        cube.DrainEvents();
+    }
+
+    __aicore__ inline void ProcessVector()
+    {
+        TPipe pipe;
+        SfaVector<P> vec;
+        const uint32_t core = GetBlockIdx() / 2;
+        vec.InitParams(p_, gm_, &keys_, core, GetSubBlockIdx());
+        vec.InitBuffers(&pipe);
+        RowRun r;
+        SparseCursor cursor;
+        rows_.Reset();
+        while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
+            StartRow(r, cursor);
+            vec.BeginRow();
+            bool hadKeys = false;
+            for (uint32_t t = 0;; ++t) {
+                bool skipped = false;
+                if (!SkipForeignTile(cursor, r, t, skipped)) break;
+                if (skipped) continue;
+                uint32_t keys = 0;
+                if constexpr (P::KV_DEQUANT) {
+                    vec.BeginKv();
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row); });
+                    vec.EndKv();
+                    if (keys == 0) break;
+                    CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C1_KV_READY);
+                } else {
+                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
+                    if (keys == 0) break;
+                }
+                hadKeys = true;
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_LOGITS_READY);
+                vec.Softmax(keys);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_PROBS_READY);
+                vec.Rescale();
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_OUT_READY);
+                vec.Accumulate();
+            }
+            if (p_.splits > 1) vec.WritePartial(r);
+            else vec.EndRow(r, hadKeys);
+        }
+        if (p_.splits > 1) {
+            // V3: every part's (max, sum, O) is in GM; the row's core merges them (both AIVs, own heads).
+            PipeBarrier<PIPE_ALL>();
+            SyncAll<true>();
+            rows_.Reset();
+            while (rows_.Next(core, GetBlockNum(), 1, r)) vec.Combine(r);
+        }
+        vec.Finish();
+    }
+
+    SfaGm gm_;
+    SfaParams p_;
+    QueryRows queries_;
+    KeyRows keys_;
+    RowWalker rows_;
+    GlobalTensor<int32_t> indicesGm_;  // [rows, 1, K]
+};
+
+}  // namespace dsa
+
+// Tiling: SparseFlashAttentionTilingData.
+template <class V, class Tiling>
+__aicore__ inline void SparseFlashAttentionRun(GM_ADDR query, GM_ADDR key, GM_ADDR value, GM_ADDR sparse_indices,
+                                               GM_ADDR block_table, GM_ADDR actual_seq_lengths_query,
+                                               GM_ADDR actual_seq_lengths_kv, GM_ADDR query_rope, GM_ADDR key_rope,
+                                               GM_ADDR attention_out, GM_ADDR userWorkspace, const Tiling& tiling)
+{
+    using Policy = dsa::SfaBf16Policy<typename V::query_t, typename V::key_t>;
+    dsa::SfaGm gm;
+    gm.query = query;
+    gm.key = key;
+    gm.value = value;
+    gm.indices = sparse_indices;
+    gm.blockTable = block_table;
+    gm.actualSeqQ = actual_seq_lengths_query;
+    gm.actualSeqKv = actual_seq_lengths_kv;
+    gm.queryRope = query_rope;
+    gm.keyRope = key_rope;
+    gm.out = attention_out;
+    gm.workspace = userWorkspace;
+    dsa::SfaKernel<Policy> kernel;
+    kernel.Init(gm, dsa::ResolveSfaParams(tiling));
+    kernel.Process();
+}
