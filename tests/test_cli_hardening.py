@@ -181,6 +181,7 @@ SELF_SIGNAL = """
 import os, signal, sys
 from dsaops import golden_export
 from dsaops.cli import main
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell's background job starts with SIGINT ignored
 real = golden_export._write_tensors
 def write_then_signal(op, result, folder):
     entries = real(op, result, folder)

@@ -30,6 +30,7 @@ ScalarNode = yaml.ScalarNode
 MAX_FILE_BYTES = 256 << 10
 #: Opdefs nest about 6 levels deep.
 MAX_DEPTH = 64
+NESTING_HINT = "an opdef nests about 6 levels: look for unbalanced brackets"
 #: Nodes the tree may hold once aliases are expanded (the bundled opdefs have under 1000).
 MAX_EXPANDED_NODES = 100_000
 
@@ -84,6 +85,9 @@ def compose_text(text: str, display: str, loader=None) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         problem = exc.problem or exc.context or str(exc)
+        if "maximum nesting depth" in problem:  # newer libyaml scanners stop deep nesting before the composer
+            raise YamlSyntaxError(Location(display, line), f"the YAML nests more than {MAX_DEPTH} levels deep",
+                                  NESTING_HINT) from None
         raise YamlSyntaxError(Location(display, line), f"YAML syntax error: {problem}") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1 if isinstance(exc.position, int) else 0
@@ -163,8 +167,7 @@ class _Composer:
                 self.aliases += 1
             elif kind is seq_start or kind is map_start:
                 if len(stack) >= MAX_DEPTH:
-                    self.fail(event.start_mark, f"the YAML nests more than {MAX_DEPTH} levels deep",
-                              "an opdef nests about 6 levels: look for unbalanced brackets")
+                    self.fail(event.start_mark, f"the YAML nests more than {MAX_DEPTH} levels deep", NESTING_HINT)
                 cls = SequenceNode if kind is seq_start else MappingNode
                 node = cls(self._tag(event, cls, None), [], event.start_mark, None, flow_style=event.flow_style)
                 if event.anchor is not None:
