@@ -30,6 +30,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -66,3 +67,49 @@ def _line_of_cpp(path: str, marker: str) -> int:
 @pytest.fixture(scope="session")
 def line_of_cpp():
     return _line_of_cpp
+
+
+# Independent rounding reference for Cast (numpy, float64): a finite x rounded to a format with ``p``
+# mantissa bits is q * R(x / q) with q the format's unit in the last place at |x| (x / q is exact in
+# float64) and R the integer rounding of the mode. Modes by RoundMode value.
+ROUND_MODES = ("none", "rint", "floor", "ceil", "round", "trunc", "odd")
+
+
+def round_int(v, mode: str):
+    v = np.asarray(v, np.float64)
+    if mode in ("none", "rint"):
+        return np.rint(v)  # ties to even
+    if mode == "floor":
+        return np.floor(v)
+    if mode == "ceil":
+        return np.ceil(v)
+    if mode == "trunc":
+        return np.trunc(v)
+    if mode == "round":
+        return np.sign(v) * np.floor(np.abs(v) + 0.5)  # ties away from zero
+    if mode == "odd":
+        f = np.floor(v)
+        return np.where(f == v, v, np.where(np.mod(f, 2) == 1, f, f + 1))
+    raise ValueError(mode)
+
+
+def round_to_format(x, mantissa_bits: int, min_exp: int, mode: str):
+    """x (finite, inside the format's range) rounded to a binary float format, as float64."""
+    x = np.asarray(x, np.float64)
+    _, e = np.frexp(x)
+    q = np.exp2(np.maximum(e - 1, min_exp) - mantissa_bits)
+    return round_int(x / q, mode) * q
+
+
+@pytest.fixture(scope="session")
+def cast_ref():
+    """cast_ref(x, target, mode): the expected Cast of float32 ``x`` to half/bf16/int32/float (float64)."""
+    def ref(x, target: str, mode: str):
+        if target == "half":
+            return round_to_format(x, 10, -14, mode)
+        if target == "bf16":
+            return round_to_format(x, 7, -126, mode)
+        if target in ("int32", "float"):
+            return round_int(x, mode)
+        raise ValueError(target)
+    return ref
