@@ -12,9 +12,13 @@ program against the twin and runs it.
   Files are compiled from the repository root under their relative path, so the twin's error
   messages read ``tests/twin/cpp/<file>.cpp:<line>: <api>: <rule>: <detail>``.
 * Flags: ``g++ -std=c++17 -O1 -pthread -I ascendc/twin/include`` plus ``extra_flags``.
-* Binaries are cached for the session in a temp dir, keyed by a hash of the source, the flags and
-  every header under ``ascendc/twin/include``; a program is compiled once however many tests run it.
-  Batch many checks into one program and select them with ``args`` (each compile costs seconds).
+* Binaries are cached across sessions in the persistent compile cache (``dsaops.compile_cache``; set
+  ``DSAOPS_CACHE`` to move it), keyed by the source, its path, the flags, every header under
+  ``ascendc/twin/include`` and the compiler's identity: a warm run compiles nothing. After collection the
+  programs of the collected twin test modules are compiled in the background, at most CPU-count at once:
+  a module names them in ``TWIN_PROGRAMS`` (sources or ``(source, extra_flags)`` pairs), else its ``SRC``
+  (with ``SRC_FLAGS``). Batch many checks into one program and select them with ``args`` (each compile
+  costs seconds).
 * ``twin.compile(source)`` returns a ``CompileResult(ok, binary, output)`` without raising, for
   tests that expect a compile error (static_assert); ``twin.build`` raises ``TwinCompileError``.
 * A failing kernel launched with ``ICPU_RUN_KF`` exits with code 2 (3 for a deadlock) after printing
@@ -51,9 +55,49 @@ TwinBuilder = _harness.TwinBuilder
 TwinCompileError = _harness.TwinCompileError
 
 
+_BUILDER: TwinBuilder | None = None
+HERE = Path(__file__).resolve().parent
+
+
+def _builder() -> TwinBuilder:
+    global _BUILDER
+    if _BUILDER is None:
+        _BUILDER = TwinBuilder()
+    return _BUILDER
+
+
+def module_programs(module) -> list:
+    """The twin programs a test module declares (``TWIN_PROGRAMS``, else ``SRC`` + ``SRC_FLAGS``)."""
+    progs = getattr(module, "TWIN_PROGRAMS", None)
+    if progs is not None:
+        return list(progs)
+    src = getattr(module, "SRC", None)
+    if isinstance(src, str) and src.endswith(".cpp"):
+        return [(src, tuple(getattr(module, "SRC_FLAGS", ())))]
+    return []
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Start compiling the programs of the collected twin test modules in the background."""
+    seen, programs = set(), []
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None or id(module) in seen or HERE not in Path(str(item.fspath)).resolve().parents:
+            continue
+        seen.add(id(module))
+        programs += module_programs(module)
+    if programs:
+        _builder().prebuild(programs)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _BUILDER is not None:
+        _BUILDER.close()
+
+
 @pytest.fixture(scope="session")
-def twin(tmp_path_factory) -> TwinBuilder:
-    return TwinBuilder(tmp_path_factory.mktemp("twin_bin"))
+def twin() -> TwinBuilder:
+    return _builder()
 
 
 def _line_of_cpp(path: str, marker: str) -> int:

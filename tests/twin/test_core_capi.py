@@ -7,10 +7,11 @@ import ctypes
 import numpy as np
 
 SRC = "tests/twin/cpp/core_capi.cpp"
+SRC_FLAGS = ("-shared", "-fPIC")
 
 
 def test_capi_counters_and_errors(twin, line_of_cpp):
-    lib = ctypes.CDLL(str(twin.build(SRC, extra_flags=("-shared", "-fPIC"))))
+    lib = ctypes.CDLL(str(twin.build(SRC, extra_flags=SRC_FLAGS)))
     lib.twin_counter_name.restype = ctypes.c_char_p
     lib.twin_last_error.restype = ctypes.c_char_p
     lib.twin_soc_name.restype = ctypes.c_char_p
