@@ -144,7 +144,7 @@ def _first_min(v):
 def test_reduce_min(res):
     y = res("ry")
     val, idx = _first_min(y[:500])
-    assert (val, idx) == (-9.0, 123)  # two -9.0 (123 and 321): the first index wins
+    assert (val, idx) == (-9.0, 123)  # -9.0 at 123, 125 (same repeat) and 321: the first index wins
     got = res("reducemin_f")
     assert got[0] == val and got[1:2].view(np.uint32)[0] == idx
     assert np.all(res("reducemin_f_noidx")[1:] == 7.0)  # without calIndex only the value is written
@@ -248,3 +248,19 @@ def test_cast_ties_every_mode(res, cast_ref, target, mode):
     if mode == "round":  # ties away from zero, in both directions
         ties = want != cast_ref(t, name, "trunc")
         assert np.any(ties & (t > 0)) and np.any(ties & (t < 0))
+
+
+def test_cast_out_of_range_saturates(res):
+    o = res("ovf").astype(np.float64)
+    # half: finite values beyond 65504 (including 65520, which rounds to inf) give ±65504, ±inf stays
+    want_h = np.where(np.isinf(o), o, np.clip(o, -65504.0, 65504.0))
+    for mode in ("rint", "trunc"):
+        np.testing.assert_array_equal(res(f"ovf_f2h_{mode}", np.float16).astype(np.float64), want_h, err_msg=mode)
+    bf_max = float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+    got = res("ovf_f2bf_rint", ml_dtypes.bfloat16).astype(np.float64)
+    assert list(got[6:10]) == [np.inf, -np.inf, bf_max, -bf_max]  # float max rounds up past bf16 max: saturated
+    i32 = np.iinfo(np.int32)
+    want_i = np.clip(np.nan_to_num(o, posinf=1e300, neginf=-1e300), i32.min, i32.max).astype(np.int64)
+    assert want_i[12] == 2147483520 and want_i[4] == i32.max and want_i[5] == i32.min
+    for mode in ("rint", "ceil"):
+        np.testing.assert_array_equal(res(f"ovf_f2i_{mode}", np.int32).astype(np.int64), want_i, err_msg=mode)

@@ -113,7 +113,8 @@ static void edge_kernel() {
     // ReduceMin: count form with a tied minimum (the first index wins), half, mask form with -inf
     for (int i = 0; i < 512; ++i) y.twin_ptr()[i] = rnd();
     y.twin_ptr()[123] = -9.0f;
-    y.twin_ptr()[321] = -9.0f;
+    y.twin_ptr()[125] = -9.0f;  // a tie inside the same repeat (64..127) ...
+    y.twin_ptr()[321] = -9.0f;  // ... and in a later one
     dump_ub("ry", y, 512);
     fill(z, 7.0f, 64);
     ReduceMin(z, y, w, 500, true); dump_ub("reducemin_f", z, 4);
@@ -178,6 +179,18 @@ static void cast_kernel() {
         for (float a : v) { t.twin_ptr()[n++] = a; t.twin_ptr()[n++] = -a; }
     }
     dump_ub("tie", t, n);
+    // Out of range: finite overflow saturates to the largest finite value (half, bf16, int32); inf stays inf
+    // in float formats and saturates in int32.
+    auto o = b0.Get<float>()[2048];
+    const float ovf[16] = {1e5f, -1e5f, 65520.0f, -65520.0f, 3e9f, -3e9f, kInf, -kInf,
+                           3.4028235e38f, -3.4028235e38f, 65504.0f, -65504.0f, 2147483520.0f, -2147483648.0f, 0.0f, 0.0f};
+    for (int i = 0; i < 16; ++i) o.twin_ptr()[i] = ovf[i];
+    dump_ub("ovf", o, 16);
+    Cast(zh, o, RoundMode::CAST_RINT, 16); dump_ub("ovf_f2h_rint", zh, 16);
+    Cast(zh, o, RoundMode::CAST_TRUNC, 16); dump_ub("ovf_f2h_trunc", zh, 16);
+    Cast(zb, o, RoundMode::CAST_RINT, 16); dump_ub("ovf_f2bf_rint", zb, 16);
+    Cast(zi, o, RoundMode::CAST_RINT, 16); dump_ub("ovf_f2i_rint", zi, 16);
+    Cast(zi, o, RoundMode::CAST_CEIL, 16); dump_ub("ovf_f2i_ceil", zi, 16);
     const char* mn[] = {"none", "rint", "floor", "ceil", "round", "trunc", "odd"};
     for (int m = 0; m <= 6; ++m) {
         std::string tag = mn[m];
