@@ -33,7 +33,7 @@ TWIN = "ascendc/twin/include/twin"
 VEC = ("tests/twin/test_ops_edge.py", "tests/twin/test_ops_vec.py", "tests/twin/test_ops_more.py",
        "tests/twin/test_new_apis.py")
 CUBE = ("tests/twin/test_ops_cube.py", "tests/twin/test_ops_vec.py", "tests/twin/test_new_apis.py",
-        "tests/twin/test_load3d_pad.py")
+        "tests/twin/test_load3d_pad.py", "tests/twin/test_hazard_parallel.py")
 COPY = ("tests/twin/test_core_api.py", "tests/twin/test_core_capi.py", "tests/twin/test_new_apis.py",
         "tests/twin/test_ops_cube.py")
 
