@@ -177,3 +177,33 @@ def test_template_error_names_variable_and_line_and_writes_nothing(ops, tmp_path
     message = str(info.value)
     assert message.startswith("templates/op/op_host/{{op.name}}_def.cpp.j2:3: undefined variable:")
     assert "no_such_field" in message
+
+
+def test_float_attr_defaults_are_emitted_in_full(project, ops):
+    """Every optional float attr registers its default with every digit (not truncated, not rounded)."""
+    seen = 0
+    for op in ops.values():
+        text = read(project, f"op_host/{op.name}_def.cpp")
+        for a in op.attrs:
+            if a.type == "float" and isinstance(a.default, float):
+                line = f'this->Attr("{a.name}").AttrType(OPTIONAL).Float({a.default!r});'
+                assert line in text, f"{op.name}: {line}"
+                assert float(re.search(rf'Attr\("{a.name}"\).*Float\(([^)]*)\)', text).group(1)) == a.default
+                seen += 1
+    assert seen >= 5  # e.g. sparse_attention's scale_value 0.041666666666666664 and epsilons 1e-05, 1e-06
+    assert ".Float(0.041666666666666664);" in read(project, "op_host/sparse_attention_def.cpp")
+
+
+def test_infershape_of_an_aliased_output_copies_its_own_input(project, ops):
+    """An output updated in place (aliases: <input>) takes the shape of that input, not a neighbour's."""
+    seen = 0
+    for op in ops.values():
+        text = read(project, f"op_host/{op.name}_infershape.cpp")
+        for t in op.outputs:
+            copied = re.findall(rf"\*{t.name}Shape = \*context->GetInputShape\((\w+)\);", text)
+            if t.aliases is None:
+                assert copied == [], f"{op.name}.{t.name} is not an alias"
+            else:
+                assert copied == [f"INPUT_{t.aliases.upper()}"], f"{op.name}.{t.name} aliases {t.aliases}"
+                seen += 1
+    assert seen >= 8  # the prologs' paged caches
