@@ -137,3 +137,68 @@ def test_derived_dim_constraint_message(opdef_dir, tiny_text):
     with pytest.raises(ConstraintError) as info:
         bind(op, {"x": np.zeros((4000,), np.float16), "layout": "N"})
     assert str(info.value) == "tiny: H must be at most 1000, got 2000"
+
+
+KINDS_TINY_EXTRA = """\
+  - name: flag
+    doc: a switch
+    type: bool
+    default: false
+  - name: sizes
+    doc: a list
+    type: list_int
+"""
+
+
+@pytest.fixture
+def kinds_op(opdef_dir, tiny_text):
+    """The tiny opdef with an attr of every type: alpha float, layout str (choices), mode int [0, 3],
+    flag bool, sizes list_int (required: a list default is not a YAML scalar)."""
+    text = tiny_text.replace("signature: [x, '*', lengths, alpha, layout, mode]",
+                             KINDS_TINY_EXTRA + "signature: [x, '*', lengths, alpha, layout, mode, flag, sizes]")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+@pytest.mark.parametrize("attr, value, message", [
+    ("mode", True, "mode must be an int, got True (bool)"),
+    ("mode", np.bool_(False), f"mode must be an int, got {np.bool_(False)!r} (bool)"),
+    ("mode", 1.0, "mode must be an int, got 1.0 (float)"),
+    ("mode", "1", "mode must be an int, got '1' (str)"),
+    ("mode", -1, "mode must be in [0, 3], got -1"),
+    ("mode", 4, "mode must be in [0, 3], got 4"),
+    ("mode", np.int64(4), "mode must be in [0, 3], got 4"),
+    ("alpha", True, "alpha must be a float, got True (bool)"),
+    ("alpha", "1.0", "alpha must be a float, got '1.0' (str)"),
+    ("layout", 1, "layout must be a str, got 1 (int)"),
+    ("layout", "bn", "layout must be one of ['BN', 'N'], got 'bn'"),
+    ("flag", 1, "flag must be a bool, got 1 (int)"),
+    ("flag", "true", "flag must be a bool, got 'true' (str)"),
+    ("sizes", 3, "sizes must be a list of ints, got 3"),
+    ("sizes", [1, 2.0], "sizes must be a list of ints, got [1, 2.0]"),
+])
+def test_attr_of_the_wrong_type_or_out_of_range_is_refused(kinds_op, attr, value, message):
+    x = np.zeros((2, 8), np.float16)
+    with pytest.raises(ConstraintError) as info:
+        bind(kinds_op, {"x": x, "sizes": [1], attr: value})
+    assert str(info.value) == f"tiny: {message}"
+
+
+@pytest.mark.parametrize("attr, value, bound", [
+    ("mode", 0, 0), ("mode", 3, 3), ("mode", np.int32(2), 2),  # both range ends are inside
+    ("alpha", 2, 2.0), ("alpha", np.float32(0.5), 0.5), ("alpha", np.int64(3), 3.0),
+    ("layout", "BN", "BN"), ("flag", True, True), ("flag", np.bool_(True), True),
+    ("sizes", (3, np.int64(4)), [3, 4]), ("sizes", [], []),
+])
+def test_attr_values_are_normalised_to_their_type(kinds_op, attr, value, bound):
+    b = bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "sizes": [1], attr: value})
+    got = b.attrs[attr]
+    assert got == bound and type(got) is type(bound)
+
+
+def test_attr_defaults_and_none_mean_the_default(kinds_op):
+    b = bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "mode": None, "sizes": [5]})
+    assert b.attrs == {"alpha": 1.0, "layout": "BN", "mode": 0, "flag": False, "sizes": [5]}
+    with pytest.raises(ConstraintError) as info:
+        bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "sizes": None})
+    assert str(info.value) == "tiny: sizes is required, got None"
