@@ -92,6 +92,16 @@ def tiny_text() -> str:
 
 
 @pytest.fixture
+def tiny_kinds_text() -> str:
+    """The tiny opdef with an attr of every type: alpha float, layout str (choices), mode int [0, 3], flag
+    bool, sizes list_int (required: a list default is not a YAML scalar)."""
+    extra = ("  - name: flag\n    doc: a switch\n    type: bool\n    default: false\n"
+             "  - name: sizes\n    doc: a list\n    type: list_int\n")
+    return TINY.replace("signature: [x, '*', lengths, alpha, layout, mode]",
+                        extra + "signature: [x, '*', lengths, alpha, layout, mode, flag, sizes]")
+
+
+@pytest.fixture
 def opdef_dir(tmp_path: Path, monkeypatch):
     """A folder to write opdefs into; the cwd is its parent so locations read opdefs/<file>."""
     folder = tmp_path / "opdefs"

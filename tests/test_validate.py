@@ -139,24 +139,9 @@ def test_derived_dim_constraint_message(opdef_dir, tiny_text):
     assert str(info.value) == "tiny: H must be at most 1000, got 2000"
 
 
-KINDS_TINY_EXTRA = """\
-  - name: flag
-    doc: a switch
-    type: bool
-    default: false
-  - name: sizes
-    doc: a list
-    type: list_int
-"""
-
-
 @pytest.fixture
-def kinds_op(opdef_dir, tiny_text):
-    """The tiny opdef with an attr of every type: alpha float, layout str (choices), mode int [0, 3],
-    flag bool, sizes list_int (required: a list default is not a YAML scalar)."""
-    text = tiny_text.replace("signature: [x, '*', lengths, alpha, layout, mode]",
-                             KINDS_TINY_EXTRA + "signature: [x, '*', lengths, alpha, layout, mode, flag, sizes]")
-    (opdef_dir / "tiny.yaml").write_text(text)
+def kinds_op(opdef_dir, tiny_kinds_text):
+    (opdef_dir / "tiny.yaml").write_text(tiny_kinds_text)
     return load_opdefs(opdef_dir)["tiny"]
 
 

@@ -207,3 +207,31 @@ def test_infershape_of_an_aliased_output_copies_its_own_input(project, ops):
                 assert copied == [f"INPUT_{t.aliases.upper()}"], f"{op.name}.{t.name} aliases {t.aliases}"
                 seen += 1
     assert seen >= 8  # the prologs' paged caches
+
+
+@pytest.mark.parametrize("attr_type, value, literal", [
+    ("str", 'say "hi" \\ bye', '"say \\"hi\\" \\\\ bye"'),  # quotes and backslashes escaped
+    ("str", "BSND", '"BSND"'),
+    ("bool", True, "true"), ("bool", False, "false"),
+    ("float", 1, "1.0"), ("float", 1e-05, "1e-05"), ("float", 0.041666666666666664, "0.041666666666666664"),
+    ("list_int", [1, 2, 3], "{1, 2, 3}"), ("list_int", [], "{}"),
+    ("int", 2048, "2048"), ("int", -1, "-1"),
+])
+def test_cpp_literal_spells_every_attr_type(attr_type, value, literal):
+    from dsaops.codegen.views import cpp_literal
+
+    assert cpp_literal(attr_type, value) == literal
+
+
+def test_attr_registration_of_every_attr_type(opdef_dir, tiny_kinds_text):
+    from dsaops.codegen.views import op_view
+
+    (opdef_dir / "tiny.yaml").write_text(tiny_kinds_text.replace("default: false", "default: true"))
+    view = op_view(load_opdefs(opdef_dir)["tiny"])
+    assert [(a.name, a.const, a.index, a.attr_type, a.setter) for a in view.attrs] == [
+        ("alpha", "ATTR_ALPHA", 0, "OPTIONAL", "Float(1.0)"),
+        ("layout", "ATTR_LAYOUT", 1, "OPTIONAL", 'String("BN")'),
+        ("mode", "ATTR_MODE", 2, "OPTIONAL", "Int(0)"),
+        ("flag", "ATTR_FLAG", 3, "OPTIONAL", "Bool(true)"),
+        ("sizes", "ATTR_SIZES", 4, "REQUIRED", "ListInt()"),
+    ]

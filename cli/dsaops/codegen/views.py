@@ -57,8 +57,6 @@ class AttrView:
     index: int
     attr_type: str  # OPTIONAL | REQUIRED
     setter: str  # e.g. Int(2048), String("BSND"), Float()
-    getter: str  # how InferShape reads it: GetInt / GetAttrPointer<char> / GetFloat / GetBool
-    cpp_type: str
 
 
 @dataclass(frozen=True)
@@ -168,14 +166,9 @@ def _tensor_view(op: OpDef, t, prefix: str) -> TensorView:
 
 def _attr_view(a) -> AttrView:
     kind = {"int": "Int", "float": "Float", "str": "String", "bool": "Bool", "list_int": "ListInt"}[a.type]
-    getter = {"int": "GetInt", "float": "GetFloat", "str": "GetStr", "bool": "GetBool",
-              "list_int": "GetListInt"}[a.type]
-    cpp_type = {"int": "int64_t", "float": "float", "str": "const char*", "bool": "bool",
-                "list_int": "gert::ContinuousVector"}[a.type]
     if a.default is REQUIRED:
-        return AttrView(a.name, _const("ATTR", a.name), a.index, "REQUIRED", f"{kind}()", getter, cpp_type)
-    return AttrView(a.name, _const("ATTR", a.name), a.index, "OPTIONAL", f"{kind}({cpp_literal(a.type, a.default)})",
-                    getter, cpp_type)
+        return AttrView(a.name, _const("ATTR", a.name), a.index, "REQUIRED", f"{kind}()")
+    return AttrView(a.name, _const("ATTR", a.name), a.index, "OPTIONAL", f"{kind}({cpp_literal(a.type, a.default)})")
 
 
 def _dim_sources(op: OpDef, sym: str, want_attr: str | None, want_layout: str | None):
