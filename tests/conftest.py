@@ -110,6 +110,26 @@ def opdef_dir(tmp_path: Path, monkeypatch):
     return folder
 
 
+@pytest.fixture(scope="session")
+def catalog_case():
+    """``catalog_case(op, case_id)``: (OpDef, Case, CaseResult) of a catalog case, generated and run through the
+    golden once per session (model-size cases take seconds): tests/golden and the export test share them."""
+    from dsaops.golden_export import run_case
+    from dsaops.opdef import load_opdefs
+
+    ops = load_opdefs()
+    done: dict[tuple[str, str], tuple] = {}
+
+    def get(op_name: str, case_id: str):
+        if (op_name, case_id) not in done:
+            op = ops[op_name]
+            case = next(c for c in op.all_cases() if c.id == case_id)
+            done[op_name, case_id] = (op, case, run_case(op, case))
+        return done[op_name, case_id]
+
+    return get
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_dsaops_state(tmp_path_factory):
     """`dsaops install` records the folder it installed into under $DSAOPS_STATE_HOME (dsaops verify's

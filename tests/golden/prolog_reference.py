@@ -25,6 +25,18 @@ def f64(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
+def bf16_close(actual, reference):
+    """A bf16 golden output against the float64 brute force: the golden accumulates in fp32 and rounds
+    at its own points, so over model-size sums an element may land 2 bf16 ulps away (2^-7 relative, hence
+    rtol 2^-6), and near-zero elements from cancellation within 2^-8 of the output's RMS; on 99.5% of
+    elements, with cosine >= 0.99999 (a wrong scale, sign, rotation or position fails by far)."""
+    from dsaops.compare import compare_float_ratio
+
+    ref = np.asarray(reference, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(ref * ref))) if ref.size else 0.0
+    return compare_float_ratio(actual, ref, rtol=2.0**-6, atol=2.0**-8 * rms, min_cosine=0.99999)
+
+
 def quant_row(v, lo: int, hi: int):
     """Symmetric int8 of one row, multiply form, Python's round (half to even); returns (ints, scale)."""
     amax = max(abs(float(e)) for e in v)

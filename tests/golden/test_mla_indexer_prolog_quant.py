@@ -8,10 +8,10 @@ import importlib
 import numpy as np
 import pytest
 
-from prolog_reference import indexer_token, mla_token
+from prolog_reference import bf16_close, f64, indexer_token, mla_token
 
 from dsaops.cases.mla_indexer_prolog_quant import make_inputs
-from dsaops.compare import compare_float_ratio, compare_fp16_scale, compare_int8
+from dsaops.compare import compare_int8
 from dsaops.errors import ConstraintError
 
 # import_module: the dsaops.golden package resolves op names to the golden functions
@@ -44,26 +44,38 @@ def test_fusion_matches_a_per_token_brute_force_of_both_prologs():
     """Not the two goldens in sequence (the fused golden calls them): an independent float64 brute force,
     so a wrong wiring (the indexer fed the wrong q_norm, cos/sin or cache slot) fails."""
     args = make_inputs(SMALL, np.random.default_rng(31))
-    out = fused_module.unconstrained(**args)
-    refs = _brute(args)
+    check_against_brute_force(args, fused_module.unconstrained(**args))
+
+
+def test_model_dimensions_match_brute_force(catalog_case):
+    _, _, result = catalog_case("mla_indexer_prolog_quant", "decode_b2_s1_1")  # shared with the export test
+    out = fused_module.MlaIndexerPrologQuantOutputs(**result.outputs)
+    assert out.mla_query_nope_out.shape == (2, 128, 512) and out.ip_q_int8_out.shape == (2, 64, 128)
+    check_against_brute_force(result.inputs, out)
+
+
+def check_against_brute_force(args, out):
+    big = ("mla_w_dq", "mla_w_uq_qr", "mla_w_uk", "mla_w_dkv_kr", "ip_w_qb_in", "ip_wk_in", "ip_w_proj_in")
+    refs = _brute({**args, **{k: f64(args[k]) for k in big}})  # weights converted once, not per token
     stack = lambda part, key: np.stack([np.asarray(r[part][key], np.float64) for r in refs])  # noqa: E731
     for name, key in (("mla_query_nope_out", "query_nope"), ("mla_query_rope_out", "query_rope")):
-        res = compare_float_ratio(getattr(out, name), stack(0, key))
+        res = bf16_close(getattr(out, name), stack(0, key))
         assert res, f"{name}: {res.summary()}"
     idx = args["cache_index"]
     assert compare_int8(_slots(out.mla_kv_cache_out, idx), stack(0, "kv_int8").astype(np.int8))
     np.testing.assert_allclose(_slots(out.mla_k_scale_cache_out, idx), stack(0, "kv_scale"), rtol=1e-6)
-    res = compare_float_ratio(_slots(out.mla_kr_cache_out, idx), stack(0, "k_rope"))
+    res = bf16_close(_slots(out.mla_kr_cache_out, idx), stack(0, "k_rope"))
     assert res, f"mla_kr_cache_out: {res.summary()}"
     q_int8 = stack(1, "q_int8").astype(np.int8)
+    # compare_int8: +-1 on 99.9%, no bias (the brute force's q_norm may differ by 1 and the long int8 sums
+    # then move ~4% of q by 1 at model size; exact equality is no criterion here)
     assert compare_int8(out.ip_q_int8_out, q_int8)
-    assert np.mean(out.ip_q_int8_out == q_int8) > 0.99
-    res = compare_fp16_scale(out.ip_q_scale_out[..., 0], stack(1, "q_scale"))
-    assert res, f"ip_q_scale_out: {res.summary()}"
+    # scales = amax / 127 of bf16 values fed by the q_norm above: an amax one bf16 ulp away (2^-7) plus the
+    # fp16 rounding of the scale (2^-11), relative
+    np.testing.assert_allclose(out.ip_q_scale_out[..., 0], stack(1, "q_scale"), rtol=2.0**-7 + 2.0**-11)
     assert compare_int8(_slots(out.ip_k_int8_out, idx), stack(1, "k_int8").astype(np.int8))
-    res = compare_fp16_scale(_slots(out.ip_k_scale_out, idx)[:, 0], stack(1, "k_scale"))
-    assert res, f"ip_k_scale_out: {res.summary()}"
-    res = compare_float_ratio(out.ip_weights_out, stack(1, "weights_f64"))
+    np.testing.assert_allclose(_slots(out.ip_k_scale_out, idx)[:, 0], stack(1, "k_scale"), rtol=2.0**-7 + 2.0**-11)
+    res = bf16_close(out.ip_weights_out, stack(1, "weights_f64"))
     assert res, f"ip_weights_out: {res.summary()}"
 
 
