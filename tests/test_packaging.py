@@ -1,7 +1,8 @@
 """The wheel carries opdefs/, templates/ and ascendc/ so a non-editable install works anywhere.
 
-The wheel is built from the local environment only (no package index): pip uses the build backend
-installed beside the tests (hatchling, in the `test` extra) with --no-build-isolation --no-index.
+The wheel is built from the local environment only (no package index, no isolated build env): the
+PEP 517 hook of the build backend installed beside the tests (hatchling, in the `test` extra), which
+is what `pip wheel --no-build-isolation` calls, without pip's start-up (0.7 s instead of 8 s).
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ def build_wheel(out: Path) -> Path:
     if importlib.util.find_spec("hatchling") is None:
         pytest.skip("the build backend hatchling is not installed (python -m pip install -e '.[test]' installs it); "
                     "without it pip would need a package index to build the wheel")
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-         str(ROOT), "-w", str(out)])
-    [wheel] = list(out.glob("dsaops-*.whl"))
-    return wheel
+    name = run([sys.executable, "-c", "import sys; from hatchling.build import build_wheel; print(build_wheel(sys.argv[1]))",
+                str(out)], cwd=ROOT).stdout.strip().splitlines()[-1]
+    assert [p.name for p in out.glob("dsaops-*.whl")] == [name]
+    return out / name
 
 
 def test_wheel_ships_data_and_finds_it_from_another_directory(tmp_path):
