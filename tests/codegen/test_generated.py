@@ -235,3 +235,16 @@ def test_attr_registration_of_every_attr_type(opdef_dir, tiny_kinds_text):
         ("flag", "ATTR_FLAG", 3, "OPTIONAL", "Bool(true)"),
         ("sizes", "ATTR_SIZES", 4, "REQUIRED", "ListInt()"),
     ]
+
+
+@pytest.mark.parametrize("types, size", [
+    (["uint8"], 1), (["uint8", "uint8", "uint8"], 3), (["uint8", "uint16"], 4), (["uint16", "uint8"], 4),
+    (["uint8", "uint32"], 8), (["uint32", "uint8"], 8), (["uint8", "uint64"], 16), (["uint64", "uint8"], 16),
+    (["int16", "int16", "int16"], 6), (["float", "uint8", "int64"], 16), ([], 0),
+])
+def test_tiling_struct_size_follows_cpp_alignment(types, size):
+    """sizeof of a struct of these members in order: each at a multiple of its size, the total padded to the
+    largest member (the generated static_assert the kernel side checks against)."""
+    from dsaops.codegen.views import _struct_size
+
+    assert _struct_size(types) == size

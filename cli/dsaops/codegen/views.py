@@ -104,19 +104,16 @@ class TilingMember:
 class OpView:
     name: str
     op_type: str
-    summary: str
     torch: str
     socs: tuple[str, ...]
     inputs: tuple[TensorView, ...]
     outputs: tuple[TensorView, ...]
     attrs: tuple[AttrView, ...]
-    variants: tuple[str, ...]
     output_shapes: tuple[OutputShapeView, ...]
     output_dtypes: tuple[OutputDtypeView, ...]
     tiling_struct: str
     tiling_members: tuple[TilingMember, ...]
     tiling_size: int
-    kernel_entry: str
     task_type: str
     uses_layout_attrs: tuple[AttrView, ...]  # str attrs the infer-shape code reads
     kernel: KernelView | None = None  # set when the op's hand-written kernel folder exists
@@ -139,11 +136,11 @@ def op_view(op: OpDef, has_kernel: bool = False) -> OpView:
     members = tuple(TilingMember(f.name, _TILING_CPP[f.type], f.doc) for f in op.tiling.fields)
     size = _struct_size([f.type for f in op.tiling.fields])
     return OpView(
-        name=op.name, op_type=op.op_type, summary=op.summary, torch=op.torch, socs=op.socs,
-        inputs=inputs, outputs=outputs, attrs=attrs, variants=tuple(v.id for v in op.variants),
+        name=op.name, op_type=op.op_type, torch=op.torch, socs=op.socs,
+        inputs=inputs, outputs=outputs, attrs=attrs,
         output_shapes=shapes, output_dtypes=tuple(_output_dtype(op, t) for t in op.outputs),
         tiling_struct=op.tiling.struct, tiling_members=members, tiling_size=size,
-        kernel_entry=op.kernel.entry, task_type=op.kernel.task_type,
+        task_type=op.kernel.task_type,
         uses_layout_attrs=tuple(a for a in layout_attrs),
         kernel=kernel_view(op) if has_kernel else None,
     )
