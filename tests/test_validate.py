@@ -187,3 +187,47 @@ def test_attr_defaults_and_none_mean_the_default(kinds_op):
     with pytest.raises(ConstraintError) as info:
         bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "sizes": None})
     assert str(info.value) == "tiny: sizes is required, got None"
+
+
+@pytest.fixture
+def outputs_op(opdef_dir, tiny_text):
+    """The tiny opdef plus an output updated in place (lengths_out aliases lengths), an output without a
+    layout_attr holding a literal dim (stats [B, 4]) and a constraint on the last length."""
+    text = tiny_text.replace("attrs:\n  - name: alpha", (
+        "  - name: lengths_out\n    doc: lengths updated in place\n    aliases: lengths\n    shape: [B]\n"
+        "  - name: stats\n    doc: four figures per batch\n    shape: [B, 4]\nattrs:\n  - name: alpha"))
+    text = text.replace("columns: [x, lengths, y]", "columns: [x, lengths, y, lengths_out, stats]")
+    text = text.replace("fp16: [fp16, int32, fp16]", "fp16: [fp16, int32, fp16, int32, fp32]")
+    text = text.replace("bf16: [bf16, int32, bf16]", "bf16: [bf16, int32, bf16, int32, fp32]")
+    text = text.replace("    message: lengths must be at most N\n", "    message: lengths must be at most N\n"
+                        "  - check: last(lengths) >= 1\n    message: the last length must be at least 1\n")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+def test_output_shapes_of_aliased_literal_and_undetermined_dims(outputs_op):
+    b = bind(outputs_op, {"x": np.zeros((3, 8), np.float16), "lengths": np.array([1, 2, 3], np.int32)})
+    assert (b.output_shape("y"), b.output_shape("lengths_out"), b.output_shape("stats")) == ((3, 8), (3,), (3, 4))
+    b = bind(outputs_op, {"x": np.zeros((8,), np.float16), "layout": "N"})
+    assert b.output_shape("y") == (8,)
+    with pytest.raises(ConstraintError) as info:
+        b.output_shape("stats")  # layout N binds no B
+    assert str(info.value) == "tiny: output stats dim B is not determined by the inputs"
+
+
+def test_last_reads_the_last_value(outputs_op):
+    x = np.zeros((3, 8), np.float16)
+    bind(outputs_op, {"x": x, "lengths": np.array([1, 0, 5], np.int32)})  # only the last value counts
+    with pytest.raises(ConstraintError) as info:
+        bind(outputs_op, {"x": x[:2], "lengths": np.array([2, 0], np.int32)})
+    assert str(info.value) == "tiny: the last length must be at least 1, got lengths=[2, 0]"
+
+
+@pytest.mark.parametrize("count, shown", [
+    (8, "[9, 9, 9, 9, 9, 9, 9, 9]"),  # up to eight values are shown whole
+    (9, "[9, 9, 9, 9, 9, 9, 9, 9, ... (9 values)]"),
+])
+def test_tensor_values_in_messages_are_cut_after_eight(outputs_op, count, shown):
+    with pytest.raises(ConstraintError) as info:
+        bind(outputs_op, {"x": np.zeros((count, 8), np.float16), "lengths": np.full(count, 9, np.int32)})
+    assert str(info.value) == f"tiny: lengths must be at most N, got N=8, lengths={shown} (shape [{count}, 8])"
