@@ -228,6 +228,7 @@ def test_attr_registration_of_every_attr_type(opdef_dir, tiny_kinds_text):
 
     (opdef_dir / "tiny.yaml").write_text(tiny_kinds_text.replace("default: false", "default: true"))
     view = op_view(load_opdefs(opdef_dir)["tiny"])
+    assert view.kernel is None  # kernel files only when asked for (the op's kernel folder exists)
     assert [(a.name, a.const, a.index, a.attr_type, a.setter) for a in view.attrs] == [
         ("alpha", "ATTR_ALPHA", 0, "OPTIONAL", "Float(1.0)"),
         ("layout", "ATTR_LAYOUT", 1, "OPTIONAL", 'String("BN")'),
