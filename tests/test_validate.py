@@ -231,3 +231,51 @@ def test_tensor_values_in_messages_are_cut_after_eight(outputs_op, count, shown)
     with pytest.raises(ConstraintError) as info:
         bind(outputs_op, {"x": np.zeros((count, 8), np.float16), "lengths": np.full(count, 9, np.int32)})
     assert str(info.value) == f"tiny: lengths must be at most N, got N=8, lengths={shown} (shape [{count}, 8])"
+
+
+FUNCTION_CONSTRAINTS = """\
+  - check: is_pow2(N)
+    message: N must be a power of two
+  - when: N > 2
+    check: ceil_div(N, 3) == 2
+  - when: present(lengths)
+    check: nondecreasing(lengths)
+    message: lengths must not decrease
+  - check: min_value(x) >= -1.5 and max_value(x) <= 1.5
+    message: x must lie in [-1.5, 1.5]
+  - check: mode <= 2
+  - when: mode == 1
+    check: 'False'
+    message: mode 1 is reserved
+"""
+
+
+@pytest.fixture
+def functions_op(opdef_dir, tiny_text):
+    """The tiny opdef plus a constraint per expression function, one on an attr, one that never holds."""
+    (opdef_dir / "tiny.yaml").write_text(tiny_text.replace("tiling:\n", FUNCTION_CONSTRAINTS + "tiling:\n"))
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({}, None),
+    ({"x": np.zeros((2, 1), np.float16)}, None),  # 1 is a power of two
+    ({"x": np.zeros((2, 3), np.float16)}, "N must be a power of two, got N=3 (shape [2, 3])"),
+    ({"x": np.zeros((1, 8), np.float16)}, "ceil_div(N, 3) == 2 must hold when N > 2, got N=8 (shape [1, 8])"),
+    ({"lengths": np.array([2, 2], np.int32)}, None),  # equal neighbours do not decrease
+    ({"lengths": np.array([3, 2], np.int32)}, "lengths must not decrease when present(lengths), got lengths=[3, 2]"),
+    ({"x": np.array([[0, 1.5, -1.5, 0]], np.float16)}, None),
+    ({"x": np.array([[0, 1.75, 0, 0]], np.float16)}, "x must lie in [-1.5, 1.5], got x=[0.0, 1.75, 0.0, 0.0]"),
+    ({"x": np.array([[0, -1.75, 0, 0]], np.float16)}, "x must lie in [-1.5, 1.5], got x=[0.0, -1.75, 0.0, 0.0]"),
+    ({"mode": 2}, None),
+    ({"mode": 3}, "mode must be at most 2, got 3"),
+    ({"mode": 1}, "mode 1 is reserved when mode == 1"),
+], ids=lambda v: "" if isinstance(v, (dict, type(None))) else v[:30])
+def test_each_expression_function_decides_its_constraint(functions_op, args, message):
+    call = {"x": np.zeros((2, 4), np.float16), **args}
+    if message is None:
+        bind(functions_op, call)
+        return
+    with pytest.raises(ConstraintError) as info:
+        bind(functions_op, call)
+    assert str(info.value) == f"tiny: {message}"
