@@ -260,7 +260,9 @@ def functions_op(opdef_dir, tiny_text):
 @pytest.mark.parametrize("args, message", [
     ({}, None),
     ({"x": np.zeros((2, 1), np.float16)}, None),  # 1 is a power of two
-    ({"x": np.zeros((2, 3), np.float16)}, "N must be a power of two, got N=3 (shape [2, 3])"),
+    ({"x": np.zeros((2, 3), np.float16)}, "N must be a power of two, got N=3 (shape [2, 3])\n"
+                                          "tiny: ceil_div(N, 3) == 2 must hold when N > 2, got N=3 (shape [2, 3])"),
+    ({"x": np.zeros((2, 6), np.float16)}, "N must be a power of two, got N=6 (shape [2, 6])"),
     ({"x": np.zeros((1, 8), np.float16)}, "ceil_div(N, 3) == 2 must hold when N > 2, got N=8 (shape [1, 8])"),
     ({"lengths": np.array([2, 2], np.int32)}, None),  # equal neighbours do not decrease
     ({"lengths": np.array([3, 2], np.int32)}, "lengths must not decrease when present(lengths), got lengths=[3, 2]"),
