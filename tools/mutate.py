@@ -4,6 +4,7 @@
     python tools/mutate.py                 # every target of [tool.dsaops.mutation] in pyproject.toml
     python tools/mutate.py compare views   # some of them
     python tools/mutate.py --list          # the targets, their files and tests
+    python tools/mutate.py opdef --resume --names 'dsaops.opdef.build.*'   # part of a target
 
 Each target names the files mutated and the tests run against them (pyproject.toml,
 ``[tool.dsaops.mutation.<target>]``); mutmut's own settings are ``[tool.mutmut]``. mutmut expects
@@ -30,6 +31,7 @@ WORK = ROOT / "build" / "mutation"
 LINKS = {"src": "cli", "tests": "tests", "opdefs": "opdefs", "templates": "templates", "ascendc": "ascendc"}
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # mutmut's exit codes for killed, timeout and type-check kills
 SURVIVED = {0}
+NO_TESTS = {5, 33}  # no selected test runs the mutated code: counted as surviving
 
 
 def _toml_value(value) -> str:
@@ -75,21 +77,36 @@ def prepare(name: str, target: dict, pyproject: dict, fresh: bool) -> Path:
     return folder
 
 
-def tally(folder: Path) -> tuple[int, int, int, list[str]]:
-    """(killed, survived, other, survivor names) from mutmut's per-file results."""
-    killed = survived = other = 0
-    survivors: list[str] = []
-    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
-        data = json.loads(meta.read_text())
-        for mutant, code in data.get("exit_code_by_key", {}).items():
+def tally(folder: Path) -> dict[str, tuple[int, int, int, list[str]]]:
+    """Per mutated file: (killed, survived, not run, survivor names) from mutmut's results; a mutant no
+    selected test reaches counts as surviving (its name ends with ' (no tests)')."""
+    out = {}
+    for meta in sorted((folder / "mutants" / "src").rglob("*.py.meta")):
+        killed = survived = other = 0
+        survivors: list[str] = []
+        for mutant, code in json.loads(meta.read_text()).get("exit_code_by_key", {}).items():
             if code in KILLED:
                 killed += 1
-            elif code in SURVIVED:
+            elif code in SURVIVED or code in NO_TESTS:
                 survived += 1
-                survivors.append(mutant)
+                survivors.append(mutant + (" (no tests)" if code in NO_TESTS else ""))
             else:
                 other += 1
-    return killed, survived, other, survivors
+        rel = meta.relative_to(folder / "mutants" / "src").as_posix()[: -len(".meta")]
+        out[rel] = (killed, survived, other, survivors)
+    return out
+
+
+def report(rows: list[tuple[str, dict]]) -> None:
+    print("\n| target | file | killed | survived | not run | kill rate |\n|---|---|---|---|---|---|")
+    for name, files in rows:
+        for rel, (killed, survived, other, _) in files.items():
+            rate = f"{killed / (killed + survived):.1%}" if killed + survived else "-"
+            print(f"| {name} | {rel} | {killed} | {survived} | {other} | {rate} |")
+    for name, files in rows:
+        for _, (*_, survivors) in files.items():
+            for mutant in survivors:
+                print(f"survived ({name}): {mutant}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", help="targets of [tool.dsaops.mutation] (default: all)")
     parser.add_argument("--list", action="store_true", help="print the targets and exit")
     parser.add_argument("--resume", action="store_true", help="keep earlier results (mutmut reruns what changed)")
+    parser.add_argument("--report", action="store_true", help="print the results of earlier runs, run nothing")
     parser.add_argument("--max-children", type=int, default=None, help="parallel mutmut workers")
+    parser.add_argument("--names", nargs="+", default=[], metavar="GLOB",
+                        help="only the mutants whose names match (e.g. 'dsaops.opdef.build.*'); the others stay unchecked")
     args = parser.parse_args(argv)
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     targets = load_targets(pyproject)
@@ -110,11 +130,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: mutates {', '.join(targets[name]['files'])}; tests {' '.join(targets[name]['tests'])}")
         return 0
     rows = []
+    if args.report:
+        report([(name, tally(WORK / name)) for name in chosen if (WORK / name / "mutants").is_dir()])
+        return 0
     for name in chosen:
         folder = prepare(name, targets[name], pyproject, fresh=not args.resume)
         cmd = [sys.executable, "-m", "mutmut", "run"]
         if args.max_children:
             cmd += ["--max-children", str(args.max_children)]
+        cmd += args.names
         print(f"== {name}: {' '.join(cmd)} (in {folder.relative_to(ROOT)})", flush=True)
         env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_DATABASE"}
         done = subprocess.run(cmd, cwd=folder, env=env)
@@ -122,13 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutmut failed on {name} (exit {done.returncode})", file=sys.stderr)
             return done.returncode
         rows.append((name, *tally(folder)))
-    print(f"\n| target | killed | survived | not run | kill rate |\n|---|---|---|---|---|")
-    for name, killed, survived, other, _ in rows:
-        rate = killed / (killed + survived) if killed + survived else 0.0
-        print(f"| {name} | {killed} | {survived} | {other} | {rate:.1%} |")
-    for name, *_, survivors in rows:
-        for mutant in survivors:
-            print(f"survived ({name}): {mutant}")
+    report(rows)
     return 0
 
 
