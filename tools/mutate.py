@@ -97,6 +97,17 @@ def tally(folder: Path) -> dict[str, tuple[int, int, int, list[str]]]:
     return out
 
 
+def forget_survivors(folder: Path) -> None:
+    """Mark surviving mutants unchecked, so the next run tests them again (mutmut keeps other results)."""
+    for meta in (folder / "mutants" / "src").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data.get("exit_code_by_key", {})
+        for mutant, code in codes.items():
+            if code in SURVIVED or code in NO_TESTS:
+                codes[mutant] = None
+        meta.write_text(json.dumps(data))
+
+
 def report(rows: list[tuple[str, dict]]) -> None:
     print("\n| target | file | killed | survived | not run | kill rate |\n|---|---|---|---|---|---|")
     for name, files in rows:
@@ -115,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the targets and exit")
     parser.add_argument("--resume", action="store_true", help="keep earlier results (mutmut reruns what changed)")
     parser.add_argument("--report", action="store_true", help="print the results of earlier runs, run nothing")
+    parser.add_argument("--retest-survivors", action="store_true",
+                        help="with --resume: run the surviving mutants again (after adding tests), keep the kills")
     parser.add_argument("--max-children", type=int, default=None, help="parallel mutmut workers")
     parser.add_argument("--names", nargs="+", default=[], metavar="GLOB",
                         help="only the mutants whose names match (e.g. 'dsaops.opdef.build.*'); the others stay unchecked")
@@ -135,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for name in chosen:
         folder = prepare(name, targets[name], pyproject, fresh=not args.resume)
+        if args.resume and args.retest_survivors:
+            forget_survivors(folder)
         cmd = [sys.executable, "-m", "mutmut", "run"]
         if args.max_children:
             cmd += ["--max-children", str(args.max_children)]
