@@ -10,7 +10,9 @@ signature plus ``backend='twin'`` and ``soc='ascend910_93'``. A call
 1. checks the arguments against the opdef (``dsaops.validate.bind``: the same errors as the goldens,
    ``ConstraintError``);
 2. builds (once, cached; see ``dsaops.runner``) and loads the op's twin library;
-3. runs the generated tiling check and the hand-written tiling on the shapes and attrs, launches the
+3. converts every input the opdef declares ``FRACTAL_NZ`` from ND (``dsaops.formats.nd_to_nz``; an
+   argument given as ``dsaops.formats.nz_weight(nz_array, nd_shape)`` is passed as it is);
+4. runs the generated tiling check and the hand-written tiling on the shapes and attrs, launches the
    kernel on the twin on the requested SoC, and returns the output (a tuple for several outputs).
 
 ``backend='npu'`` needs an Ascend NPU with CANN and raises ``NotAvailable`` on this machine.
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import resources
+from . import formats, resources
 from .errors import ConstraintError, NotAvailable, UsageError
 from .opdef import REQUIRED, OpDef, load_opdefs
 from .runner import OpLibrary, build_op_library, default_build_root, load_op_library
@@ -114,6 +116,9 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
     """Run ``op`` on named arguments ``args`` (parameter name -> value); see the module docstring."""
     if backend not in BACKENDS:
         raise ConstraintError(f"{op.name}: backend must be one of {list(BACKENDS)}, got {backend!r}")
+    pre_nz = {n: v for n, v in args.items() if isinstance(v, formats.NzWeight)}
+    if pre_nz:  # the checks read the ND values; the launch takes the caller's NZ bytes as they are
+        args = {**args, **{n: v.to_nd() for n, v in pre_nz.items()}}
     binding = bind(op, args)
     if backend == "npu":
         raise NotAvailable(f"{op.name}: backend 'npu' is not available on this machine (it needs an Ascend NPU "
@@ -132,7 +137,8 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
         if value is None:
             inputs.append(None)
         else:
-            inputs.append(np.ascontiguousarray(value, dtype=binding.variant.dtypes[t.name].numpy))
+            value = pre_nz.get(t.name, value)
+            inputs.append(formats.to_device_format(value, t.format, binding.variant.dtypes[t.name].numpy))
     outputs = _outputs(binding)
     t0 = time.perf_counter()
     lib.launch(soc, inputs, outputs, tiling)
