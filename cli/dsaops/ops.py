@@ -14,6 +14,9 @@ signature plus ``backend='twin'`` and ``soc='ascend910_93'``. A call
    argument given as ``dsaops.formats.nz_weight(nz_array, nd_shape)`` is passed as it is);
 4. runs the generated tiling check and the hand-written tiling on the shapes and attrs, launches the
    kernel on the twin on the requested SoC, and returns the output (a tuple for several outputs).
+   An in-place output (opdef ``aliases``: the paged caches of the prologs) is a copy of its input that
+   the kernel updates through one buffer bound to both parameters, as on the device; the caller's
+   array is left as it was.
 
 ``backend='npu'`` needs an Ascend NPU with CANN and raises ``NotAvailable`` on this machine.
 ``run(op, *args, opdefs=..., kernels=..., **kwargs)`` does the same for an op of any opdef folder
@@ -101,9 +104,14 @@ def problem_of(binding: Binding) -> tuple[int, dict, dict, dict]:
     return variant, dict(binding.dims), dict(binding.attrs), present
 
 
-def _outputs(binding: Binding) -> list[np.ndarray]:
+def _outputs(binding: Binding, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Output buffers: poisoned, except an in-place output (``aliases: <input>``), which is a copy of its
+    input's device bytes; the launch then passes that same buffer as the input, as the device does."""
     outs = []
     for t in binding.op.outputs:
+        if t.aliases is not None:
+            outs.append(np.array(inputs[t.aliases], copy=True))
+            continue
         shape = binding.output_shape(t.name)
         arr = np.empty(shape, dtype=binding.output_dtype(t.name))
         arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
@@ -139,7 +147,10 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
         else:
             value = pre_nz.get(t.name, value)
             inputs.append(formats.to_device_format(value, t.format, binding.variant.dtypes[t.name].numpy))
-    outputs = _outputs(binding)
+    outputs = _outputs(binding, dict(zip((t.name for t in op.inputs), inputs)))
+    for t, out in zip(op.outputs, outputs):
+        if t.aliases is not None:  # one buffer for the input and its in-place output
+            inputs[[i.name for i in op.inputs].index(t.aliases)] = out
     t0 = time.perf_counter()
     lib.launch(soc, inputs, outputs, tiling)
     wall = time.perf_counter() - t0

@@ -26,6 +26,9 @@ def out(twin, tmp_path_factory):
         "cos": np.cos(np.arange(64) * 0.37),
         "sin": np.sin(np.arange(64) * 0.37),
         "rope_k": rng.standard_normal((7, 128)),
+        "rope_t": rng.standard_normal((6, 64)),
+        "cos6": np.cos(np.arange(6)[:, None] * 0.9 + np.arange(64) * 0.11),
+        "sin6": np.sin(np.arange(6)[:, None] * 0.9 + np.arange(64) * 0.11),
     }
     inputs = {k: v.astype(np.float32) for k, v in inputs.items()}
     for k, v in inputs.items():
@@ -79,3 +82,11 @@ def test_rope_half_first_dims(out):
     got = res("rope_half").reshape(7, 128)
     np.testing.assert_array_equal(got[:, :64], _rotate(k[:, :64], inp["cos"], inp["sin"]))
     np.testing.assert_array_equal(got[:, 64:], k[:, 64:])
+
+
+def test_rope_interleaved_cos_per_row(out):
+    inp, res = out
+    pe = inp["rope_t"]
+    deint = np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=-1)
+    want = _rotate(deint, inp["cos6"], inp["sin6"])
+    np.testing.assert_array_equal(res("rope_rows").reshape(6, 64), want)

@@ -41,10 +41,10 @@ static void kernel()
     pipe.InitBuffer(xb, 80 * 192 * 4);
     pipe.InitBuffer(gb, 1536 * 4);
     pipe.InitBuffer(bb, 128 * 4);
-    pipe.InitBuffer(cb, 2 * 64 * 4);
+    pipe.InitBuffer(cb, 2 * 6 * 64 * 4);
     pipe.InitBuffer(sb, 3 * 40 * 64 * 4 + 4096);
     LocalTensor<float> x = xb.Get<float>(), g = gb.Get<float>(), beta = bb.Get<float>(), s = sb.Get<float>();
-    LocalTensor<float> cos = cb.Get<float>(), sin = cos[64];
+    LocalTensor<float> cos = cb.Get<float>(), sin = cos[6 * 64];
 
     // RMSNorm in place, d = 1536 (cq) and d = 512 in rows 640 apart (c_kv inside a [c_kv | k_pe] row).
     load("rms_x", x, 3 * 1536);
@@ -71,14 +71,22 @@ static void kernel()
     load("cos", cos, 64);
     load("sin", sin, 64);
     Arrived();
-    dsa::RopeInterleavedRows(x[40 * 192], 64, x[128], 192, cos, sin, s, 40, 64);
+    dsa::RopeInterleavedRows(x[40 * 192], 64, x[128], 192, cos, sin, 0, s, 40, 64);
     dump("rope_inter", x[40 * 192], 40 * 64);
 
     // Half-split RoPE in place on the first 64 of 128 values (the indexer form), 7 rows.
     load("rope_k", x, 7 * 128);
     Arrived();
-    dsa::RopeHalfRows(x, 128, x, 128, cos, sin, s, 7, 64);
+    dsa::RopeHalfRows(x, 128, x, 128, cos, sin, 0, s, 7, 64);
     dump("rope_half", x, 7 * 128);
+
+    // Interleaved RoPE in place with one cos / sin row per row (one token per row), 6 rows 64 apart.
+    load("rope_t", x, 6 * 64);
+    load("cos6", cos, 6 * 64);
+    load("sin6", sin, 6 * 64);
+    Arrived();
+    dsa::RopeInterleavedRows(x, 64, x, 64, cos, sin, 64, s, 6, 64);
+    dump("rope_rows", x, 6 * 64);
     SetFlag<HardEvent::V_S>(EVENT_ID0);  // the host reads of the dumps stand for a copy out
     WaitFlag<HardEvent::V_S>(EVENT_ID0);
 }
