@@ -16,6 +16,10 @@
 //    |      |                            |           | (3 -> 4 -> 5 strictly alternate per tile: at most 1 in flight)
 //  6 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V0C1_KV_READY (KV antiquant): the tile's dequantised bf16
 //    |      |                            |           | K~ (and V~) rows are in the kv slot; precedes 3 per tile
+// 10 |  2   | AIC (PIPE_FIX)             | both AIVs | C1V1_MLA_Q_READY (mla prolog): a head's int32 q = q_norm .
+//    |      |                            |           | w_uq_qr is in the core's q slot (2 slots, at most 2 in flight)
+// 15 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V1C2_MLA_NOPE_READY: the head's dequantised bf16 q_nope is in
+//    |      |                            |           | the core's nope slot (the absorption may read it)
 #pragma once
 
 #include <cstdint>
@@ -28,5 +32,7 @@ constexpr uint16_t C1V1_LOGITS_READY = 3;
 constexpr uint16_t V1C2_PROBS_READY = 4;
 constexpr uint16_t C2V2_OUT_READY = 5;
 constexpr uint16_t V0C1_KV_READY = 6;
+constexpr uint16_t C1V1_MLA_Q_READY = 10;
+constexpr uint16_t V1C2_MLA_NOPE_READY = 15;
 constexpr uint8_t CROSS_CORE_MODE_AIC_AIV = 2;  // one AIC with its two AIVs
 }  // namespace dsa
