@@ -127,12 +127,8 @@ public:
         WaitFlag<HardEvent::FIX_M>(EVENT_ID0);
         WaitFlag<HardEvent::FIX_M>(EVENT_ID1);
     }
-    // Forget what the L1 slots hold (their GM source may change between calls of a kernel).
-    __aicore__ inline void Forget()
-    {
-        aKey_ = Key{};
-        wKey_[0] = wKey_[1] = Key{};
-    }
+    // Forget the A block in L1: its GM source was rewritten (e.g. a workspace slot that holds new rows).
+    __aicore__ inline void ForgetA() { aKey_ = Key{}; }
 
     // One unit (K part kp, column tile nt) of `job` for the m rows of A.
     __aicore__ inline void RunUnit(const PrologGemmJob& job, uint32_t kp, uint32_t nt, uint32_t m)

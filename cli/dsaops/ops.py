@@ -106,7 +106,10 @@ def _outputs(binding: Binding) -> list[np.ndarray]:
     for t in binding.op.outputs:
         shape = binding.output_shape(t.name)
         arr = np.empty(shape, dtype=binding.output_dtype(t.name))
-        arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
+        if t.aliases is not None:  # updated in place: on the device the output is the input's memory
+            arr[...] = np.asarray(binding.tensors[t.aliases], dtype=arr.dtype)
+        else:
+            arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
         outs.append(arr)
     return outs
 
