@@ -141,3 +141,6 @@ def test_cache_index_range_is_checked_in_python_only(build_root):
     with pytest.raises(ConstraintError, match=r"cache_index entries must lie in \[0, block_num \* block_size\)"):
         bind(OP, args)
     ops.check_tiling(OP, args, build_root=build_root, skip_python=True)  # tiling never sees tensor data
+    args["cache_index"] = np.array([5, 5], dtype=np.int64)
+    with pytest.raises(ConstraintError, match=r"cache_index entries must be distinct"):
+        ops.mla_prolog_quant(**args)

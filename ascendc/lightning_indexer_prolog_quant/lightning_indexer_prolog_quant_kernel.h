@@ -1,0 +1,471 @@
+// lightning_indexer_prolog_quant kernel (KERNEL_TYPE_MIX_AIC_1_2), OPS.md section 7. Two phases:
+//
+//  G (AIC, all cores)  the three GEMMs, weights streamed from GM once over all cores (common/prolog_gemm.h):
+//                      q_acc = q_norm . w_qb (int8 -> int32), k_parts = x . wk and w_parts = x . w_proj
+//                      (bf16 -> fp32, split by K) into the workspace;  SyncAll (every core)
+//  V (items)           a q item = one token's 16 heads (AIV s: heads 8 s .. 8 s + 8), a k item = one token's
+//                      key (AIV 0) and head weights (AIV 1); item u runs on core u % cores.
+//     AIV  q: bf16(int32 * q_norm_scale * w_qb_scale) ; k: bf16(LayerNorm(sum of the K parts) * gamma + beta);
+//          RoPE (half-split, the first 64 dims) -> bf16 rows -> the core's had_in slot; set HADAMARD_IN_READY
+//     AIC  wait; rows . H (hadamard_q / hadamard_k, ND 128 x 128 kept in L1) -> had_out (fp32); set HADAMARD_OUT_READY
+//     AIV  wait; bf16 round; per-row int8 quant (common/row_quant.h) -> q_int8_out / q_scale_out, or the
+//          key's row and scale into the paged caches at k_cache_index (common/cache_write.h);
+//          weights = fp16(bf16(sum of the w parts) * 64^-0.5 * 128^-0.5) -> weights_out
+// Flags 7 -> 8 alternate per item (one item in flight per core). See DESIGN.md.
+#pragma once
+
+#include "common/arch.h"
+#include "common/cache_write.h"
+#include "common/prolog_gemm.h"
+#include "common/row_quant.h"
+#include "common/sync_ids.h"
+#include "lightning_indexer_prolog_quant_plan.h"
+
+namespace dsa {
+
+struct LipqGm {  // GM_ADDR is a macro pointer type: one member per declaration
+    GM_ADDR x;
+    GM_ADDR qNorm;
+    GM_ADDR qNormScale;
+    GM_ADDR wQb;
+    GM_ADDR wQbScale;
+    GM_ADDR wk;
+    GM_ADDR wProj;
+    GM_ADDR gamma;
+    GM_ADDR beta;
+    GM_ADDR cos;
+    GM_ADDR sin;
+    GM_ADDR hadQ;
+    GM_ADDR hadK;
+    GM_ADDR kCacheIndex;
+    GM_ADDR qInt8;
+    GM_ADDR qScale;
+    GM_ADDR kInt8;
+    GM_ADDR kScale;
+    GM_ADDR weights;
+    GM_ADDR workspace;
+};
+
+struct LipqParams {
+    uint32_t tokens, blockNum, blockSize, cores;
+    float epsilon, weightsScale;
+};
+
+// AIV side of the V phase.
+class LipqVector {
+    static constexpr uint32_t D = LipqPlan::HEAD_DIM;
+    static constexpr uint32_t ROPE = LipqPlan::ROPE;
+    static constexpr uint32_t HALF = ROPE / 2;
+    static constexpr uint32_t ROWS = LipqPlan::Q_GROUP / 2;   // q rows per AIV
+    static constexpr uint32_t ROW_BLOCKS = D * 4 / BLOCK_BYTES;  // fp32 blocks per row (16)
+
+public:
+    __aicore__ inline void Init(const LipqGm& gm, const LipqParams& p, uint32_t core, uint32_t sub, TPipe* pipe)
+    {
+        p_ = p;
+        sub_ = sub;
+        const uint32_t t = p.tokens;
+        qAcc_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.workspace));
+        kParts_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.workspace + LipqPlan::KPartsOffset(t)));
+        wParts_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.workspace + LipqPlan::WPartsOffset(t)));
+        GM_ADDR slot = gm.workspace + LipqPlan::CoreOffset(t) + uint64_t(core) * LipqPlan::CORE_BYTES;
+        hadIn_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(slot));
+        hadOut_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(slot + LipqPlan::HAD_IN_BYTES));
+        qNormScale_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.qNormScale));
+        wQbScale_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.wQbScale));
+        gamma_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.gamma));
+        beta_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.beta));
+        cos_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.cos));
+        sin_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.sin));
+        qInt8_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.qInt8));
+        qScale_.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(gm.qScale));
+        weights_.SetGlobalBuffer(reinterpret_cast<__gm__ half*>(gm.weights));
+        const uint64_t slots = uint64_t(p.blockNum) * p.blockSize;
+        kCache_.Init(gm.kInt8, gm.kCacheIndex, slots, D);
+        kScaleCache_.Init(gm.kScale, gm.kCacheIndex, slots, 1);
+
+        pipe->InitBuffer(accIBuf_, ROWS * D * 4);
+        pipe->InitBuffer(rowsBuf_, ROWS * D * 4);
+        pipe->InitBuffer(scaleBuf_, ROWS * D * 4);
+        pipe->InitBuffer(bfBuf_, ROWS * D * 2);
+        pipe->InitBuffer(tmpBuf_, 4 * ROWS * HALF * 4);
+        pipe->InitBuffer(ropeBuf_, 2 * ROPE * 4 + 2 * ROPE * 2);
+        pipe->InitBuffer(partsBuf_, LipqPlan::K_PARTS * D * 4);
+        pipe->InitBuffer(normBuf_, 2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES + D * 4);
+        pipe->InitBuffer(qOutBuf_, ROWS * D);
+        pipe->InitBuffer(qScaleOutBuf_, BLOCK_BYTES);
+        pipe->InitBuffer(quantBuf_, RowQuant::ScratchBytes(ROWS, D));
+        quant_.Init(quantBuf_.Get<uint8_t>(), ROWS, D);
+    }
+
+    // q item: token tk, heads [h0, h0 + 8) for this AIV.
+    __aicore__ inline void PrepareQ(uint32_t tk, uint32_t group)
+    {
+        const uint32_t h0 = group * LipqPlan::Q_GROUP + sub_ * ROWS;
+        const uint64_t col = uint64_t(h0) * D;
+        LocalTensor<int32_t> accI = accIBuf_.Get<int32_t>();
+        LocalTensor<float> rows = rowsBuf_.Get<float>();
+        LocalTensor<float> scale = scaleBuf_.Get<float>();
+        DataCopy(accI, qAcc_[uint64_t(tk) * LipqPlan::QB_COLS + col], ROWS * D);
+        DataCopy(scale, wQbScale_[col], ROWS * D);
+        LoadRope(tk);
+        const float tokenScale = qNormScale_.GetValue(tk);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        // int32 -> fp32 (RINT: |acc| may exceed 2^24), * the token's scale, * the channels' scales, -> bf16
+        Cast(rows, accI, RoundMode::CAST_RINT, ROWS * D);
+        PipeBarrier<PIPE_V>();
+        Muls(rows, rows, tokenScale, ROWS * D);
+        PipeBarrier<PIPE_V>();
+        Mul(rows, rows, scale, ROWS * D);
+        PipeBarrier<PIPE_V>();
+        RoundBf16(rows, ROWS);
+        Rope(rows, ROWS);
+        SendRows(rows, ROWS, sub_ * ROWS);
+    }
+
+    // k item, AIV 0: the key of token tk -> had_in row 0.
+    __aicore__ inline void PrepareK(uint32_t tk)
+    {
+        const uint32_t t = p_.tokens;
+        LocalTensor<float> parts = partsBuf_.Get<float>();
+        LocalTensor<float> row = rowsBuf_.Get<float>();
+        LocalTensor<uint8_t> norm = normBuf_.Get<uint8_t>();
+        LocalTensor<float> gammaF = norm.ReinterpretCast<float>();
+        LocalTensor<float> betaF = norm[D * 4].ReinterpretCast<float>();
+        LocalTensor<bfloat16_t> gammaB = norm[2 * D * 4].ReinterpretCast<bfloat16_t>();
+        LocalTensor<bfloat16_t> betaB = norm[2 * D * 4 + D * 2].ReinterpretCast<bfloat16_t>();
+        LocalTensor<float> stat = norm[2 * D * 4 + 2 * D * 2].ReinterpretCast<float>();
+        LocalTensor<float> work = norm[2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES].ReinterpretCast<float>();
+        // the token's K parts [K_PARTS, 128] (GM rows t * 128 apart), gamma, beta, cos, sin
+        DataCopy(parts, kParts_[uint64_t(tk) * D],
+                 DataCopyParams(LipqPlan::K_PARTS, ROW_BLOCKS, uint64_t(t - 1) * ROW_BLOCKS, 0));
+        DataCopy(gammaB, gamma_, D);
+        DataCopy(betaB, beta_, D);
+        LoadRope(tk);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        Cast(gammaF, gammaB, RoundMode::CAST_NONE, D);
+        Cast(betaF, betaB, RoundMode::CAST_NONE, D);
+        Adds(row, parts, 0.0f, D);
+        PipeBarrier<PIPE_V>();
+        for (uint32_t p = 1; p < LipqPlan::K_PARTS; ++p) {
+            Add(row, row, parts[p * D], D);
+            PipeBarrier<PIPE_V>();
+        }
+        // LayerNorm: mean, biased variance; (x - mean) / sqrt(var + eps) * gamma + beta
+        ReduceSum(stat, row, work, D);
+        SetFlag<HardEvent::V_S>(EVENT_ID0);
+        WaitFlag<HardEvent::V_S>(EVENT_ID0);
+        const float mean = stat.GetValue(0) / float(D);
+        SetFlag<HardEvent::S_V>(EVENT_ID0);
+        WaitFlag<HardEvent::S_V>(EVENT_ID0);
+        Adds(row, row, -mean, D);
+        PipeBarrier<PIPE_V>();
+        LocalTensor<float> sq = accIBuf_.Get<float>();
+        Mul(sq, row, row, D);
+        PipeBarrier<PIPE_V>();
+        ReduceSum(stat, sq, work, D);
+        SetFlag<HardEvent::V_S>(EVENT_ID0);
+        WaitFlag<HardEvent::V_S>(EVENT_ID0);
+        const float var = stat.GetValue(0) / float(D);
+        SetFlag<HardEvent::S_V>(EVENT_ID0);
+        WaitFlag<HardEvent::S_V>(EVENT_ID0);
+        Duplicate(stat, var + p_.epsilon, 8);
+        PipeBarrier<PIPE_V>();
+        Sqrt(stat, stat, 8);
+        PipeBarrier<PIPE_V>();
+        Div(row, row, stat, uint64_t(64), uint8_t(D / 64), BinaryRepeatParams(1, 1, 0, 8, 8, 0));
+        PipeBarrier<PIPE_V>();
+        Mul(row, row, gammaF, D);
+        PipeBarrier<PIPE_V>();
+        Add(row, row, betaF, D);
+        PipeBarrier<PIPE_V>();
+        RoundBf16(row, 1);
+        Rope(row, 1);
+        SendRows(row, 1, 0);
+    }
+
+    // k item, AIV 1: the head weights of token tk.
+    __aicore__ inline void Weights(uint32_t tk)
+    {
+        constexpr uint32_t N = LipqPlan::HEADS;
+        LocalTensor<float> parts = partsBuf_.Get<float>();
+        LocalTensor<float> row = rowsBuf_.Get<float>();
+        LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
+        LocalTensor<half> out = bfBuf_.Get<half>();
+        DataCopy(parts, wParts_[uint64_t(tk) * N],
+                 DataCopyParams(LipqPlan::W_PARTS, N * 4 / BLOCK_BYTES, uint64_t(p_.tokens - 1) * N * 4 / BLOCK_BYTES, 0));
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        Adds(row, parts, 0.0f, N);
+        PipeBarrier<PIPE_V>();
+        for (uint32_t p = 1; p < LipqPlan::W_PARTS; ++p) {
+            Add(row, row, parts[p * N], N);
+            PipeBarrier<PIPE_V>();
+        }
+        Cast(bf, row, RoundMode::CAST_RINT, N);
+        PipeBarrier<PIPE_V>();
+        Cast(row, bf, RoundMode::CAST_NONE, N);
+        PipeBarrier<PIPE_V>();
+        Muls(row, row, p_.weightsScale, N);
+        PipeBarrier<PIPE_V>();
+        Cast(out, row, RoundMode::CAST_RINT, N);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        DataCopy(weights_[uint64_t(tk) * N], out, N);
+        EndItem();
+    }
+
+    // After HADAMARD_OUT_READY: quantise the q rows of this AIV -> q_int8_out, q_scale_out.
+    __aicore__ inline void FinishQ(uint32_t tk, uint32_t group)
+    {
+        const uint32_t h0 = group * LipqPlan::Q_GROUP + sub_ * ROWS;
+        LocalTensor<float> rows = rowsBuf_.Get<float>();
+        DataCopy(rows, hadOut_[sub_ * ROWS * D], ROWS * D);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        RoundBf16(rows, ROWS);
+        quant_.Run(qOutBuf_.Get<int8_t>(), qScaleOutBuf_.Get<half>(), rows, ROWS, D, -127.0f);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        const uint64_t head = uint64_t(tk) * LipqPlan::HEADS + h0;
+        DataCopy(qInt8_[head * D], qOutBuf_.Get<int8_t>(), ROWS * D);
+        DataCopyPad(qScale_[head], qScaleOutBuf_.Get<half>(), DataCopyExtParams(1, ROWS * 2, 0, 0, 0));
+        EndItem();
+    }
+
+    // After HADAMARD_OUT_READY, AIV 0: quantise the key row -> the caches at k_cache_index[tk].
+    __aicore__ inline void FinishK(uint32_t tk)
+    {
+        LocalTensor<float> row = rowsBuf_.Get<float>();
+        DataCopy(row, hadOut_, D);
+        const int64_t slot = kCache_.Slot(tk);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        RoundBf16(row, 1);
+        quant_.Run(qOutBuf_.Get<int8_t>(), qScaleOutBuf_.Get<half>(), row, 1, D, -127.0f);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        kCache_.Write(slot, qOutBuf_.Get<int8_t>());
+        kScaleCache_.Write(slot, qScaleOutBuf_.Get<half>());
+        EndItem();
+    }
+
+private:
+    // cos / sin of token tk (bf16 [64]) -> fp32 in ropeBuf_ (MTE2 only; the caller waits MTE2_V).
+    __aicore__ inline void LoadRope(uint32_t tk)
+    {
+        LocalTensor<uint8_t> r = ropeBuf_.Get<uint8_t>();
+        DataCopy(r[2 * ROPE * 4].ReinterpretCast<bfloat16_t>(), cos_[uint64_t(tk) * ROPE], ROPE);
+        DataCopy(r[2 * ROPE * 4 + ROPE * 2].ReinterpretCast<bfloat16_t>(), sin_[uint64_t(tk) * ROPE], ROPE);
+    }
+
+    // x = fp32(bf16_rint(x)) for `rows` rows of D.
+    __aicore__ inline void RoundBf16(const LocalTensor<float>& x, uint32_t rows)
+    {
+        LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
+        Cast(bf, x, RoundMode::CAST_RINT, rows * D);
+        PipeBarrier<PIPE_V>();
+        Cast(x, bf, RoundMode::CAST_NONE, rows * D);
+        PipeBarrier<PIPE_V>();
+    }
+
+    // Half-split RoPE on the first 64 dims of each row (cos / sin of one token, loaded by LoadRope):
+    // y[:32] = x[:32] cos[:32] - x[32:64] sin[:32];  y[32:64] = x[32:64] cos[32:64] + x[:32] sin[32:64].
+    __aicore__ inline void Rope(const LocalTensor<float>& x, uint32_t rows)
+    {
+        LocalTensor<uint8_t> r = ropeBuf_.Get<uint8_t>();
+        LocalTensor<float> c = r.ReinterpretCast<float>();
+        LocalTensor<float> s = r[ROPE * 4].ReinterpretCast<float>();
+        Cast(c, r[2 * ROPE * 4].ReinterpretCast<bfloat16_t>(), RoundMode::CAST_NONE, ROPE);
+        Cast(s, r[2 * ROPE * 4 + ROPE * 2].ReinterpretCast<bfloat16_t>(), RoundMode::CAST_NONE, ROPE);
+        PipeBarrier<PIPE_V>();
+        LocalTensor<float> tmp = tmpBuf_.Get<float>();
+        const uint32_t tb = ROWS * HALF;  // one temp [rows, 32]
+        // repeat = row: the x operands 16 blocks apart, the temps 4, cos / sin fixed (repeat stride 0)
+        const BinaryRepeatParams rp(1, 1, 1, HALF * 4 / BLOCK_BYTES, ROW_BLOCKS, 0);
+        Mul(tmp, x, c, uint64_t(HALF), uint8_t(rows), rp);
+        Mul(tmp[tb], x[HALF], s, uint64_t(HALF), uint8_t(rows), rp);
+        Mul(tmp[2 * tb], x[HALF], c[HALF], uint64_t(HALF), uint8_t(rows), rp);
+        Mul(tmp[3 * tb], x, s[HALF], uint64_t(HALF), uint8_t(rows), rp);
+        PipeBarrier<PIPE_V>();
+        const BinaryRepeatParams wp(1, 1, 1, ROW_BLOCKS, HALF * 4 / BLOCK_BYTES, HALF * 4 / BLOCK_BYTES);
+        Sub(x, tmp, tmp[tb], uint64_t(HALF), uint8_t(rows), wp);
+        Add(x[HALF], tmp[2 * tb], tmp[3 * tb], uint64_t(HALF), uint8_t(rows), wp);
+        PipeBarrier<PIPE_V>();
+    }
+
+    // rows (fp32, bf16-exact) -> bf16 -> had_in rows [first, first + rows).
+    __aicore__ inline void SendRows(const LocalTensor<float>& x, uint32_t rows, uint32_t first)
+    {
+        LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
+        Cast(bf, x, RoundMode::CAST_RINT, rows * D);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        DataCopy(hadIn_[first * D], bf, rows * D);
+        // the next V writes to bf come after this copy, the next MTE2 writes to rows after the V reads
+        SetFlag<HardEvent::MTE3_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE3_V>(EVENT_ID0);
+        SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
+    }
+
+    // The item's UB reads by MTE3 complete before the next item's V / MTE2 writes.
+    __aicore__ inline void EndItem()
+    {
+        SetFlag<HardEvent::MTE3_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE3_V>(EVENT_ID0);
+        SetFlag<HardEvent::MTE3_MTE2>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE3_MTE2>(EVENT_ID0);
+        SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
+    }
+
+    LipqParams p_;
+    uint32_t sub_ = 0;
+    GlobalTensor<int32_t> qAcc_;
+    GlobalTensor<float> kParts_, wParts_, hadOut_, qNormScale_, wQbScale_;
+    GlobalTensor<bfloat16_t> hadIn_, gamma_, beta_, cos_, sin_;
+    GlobalTensor<int8_t> qInt8_;
+    GlobalTensor<half> qScale_, weights_;
+    CacheWriter<int8_t> kCache_;
+    CacheWriter<half> kScaleCache_;
+    RowQuant quant_;
+    TBuf<TPosition::VECCALC> accIBuf_, rowsBuf_, scaleBuf_, bfBuf_, tmpBuf_, ropeBuf_, partsBuf_, normBuf_, qOutBuf_,
+        qScaleOutBuf_, quantBuf_;
+};
+
+class LipqKernel {
+public:
+    __aicore__ inline void Init(const LipqGm& gm, const LipqParams& p)
+    {
+        gm_ = gm;
+        p_ = p;
+        const uint32_t t = p.tokens;
+        GM_ADDR ws = gm.workspace;
+        jobs_[0].a = gm.qNorm;
+        jobs_[0].w = gm.wQb;
+        jobs_[0].out = ws;
+        jobs_[0].k = LipqPlan::Q_LORA;
+        jobs_[0].n = LipqPlan::QB_COLS;
+        jobs_[0].kPart = LipqPlan::Q_LORA;
+        jobs_[0].nTile = LipqPlan::QB_TILE;
+        jobs_[0].int8 = true;
+        jobs_[1].a = gm.x;
+        jobs_[1].w = gm.wk;
+        jobs_[1].out = ws + LipqPlan::KPartsOffset(t);
+        jobs_[1].k = LipqPlan::HIDDEN;
+        jobs_[1].n = LipqPlan::HEAD_DIM;
+        jobs_[1].kPart = LipqPlan::K_PART;
+        jobs_[1].nTile = LipqPlan::HEAD_DIM;
+        jobs_[2].a = gm.x;
+        jobs_[2].w = gm.wProj;
+        jobs_[2].out = ws + LipqPlan::WPartsOffset(t);
+        jobs_[2].k = LipqPlan::HIDDEN;
+        jobs_[2].n = LipqPlan::HEADS;
+        jobs_[2].kPart = LipqPlan::W_PART;
+        jobs_[2].nTile = LipqPlan::W_TILE;
+    }
+
+    __aicore__ inline void Process()
+    {
+        if ASCEND_IS_AIC {
+            ProcessCube();
+        }
+        if ASCEND_IS_AIV {
+            ProcessVector();
+        }
+    }
+
+private:
+    __aicore__ inline uint32_t Items() const { return p_.tokens * (LipqPlan::Q_GROUPS + 1); }
+    // item u: q items first (token u / 4, group u % 4), then one k item per token
+    __aicore__ inline bool IsQ(uint32_t u) const { return u < p_.tokens * LipqPlan::Q_GROUPS; }
+
+    __aicore__ inline PrologGemmJob HadamardJob(bool q, uint32_t core) const
+    {
+        GM_ADDR slot = gm_.workspace + LipqPlan::CoreOffset(p_.tokens) + uint64_t(core) * LipqPlan::CORE_BYTES;
+        PrologGemmJob j;
+        j.a = slot;
+        j.w = q ? gm_.hadQ : gm_.hadK;
+        j.out = slot + LipqPlan::HAD_IN_BYTES;
+        j.k = j.n = j.kPart = j.nTile = LipqPlan::HEAD_DIM;
+        j.wNd = true;
+        return j;
+    }
+
+    __aicore__ inline void ProcessCube()
+    {
+        TPipe pipe;
+        PrologGemm gemm;
+        gemm.Init(&pipe);
+        const uint32_t core = GetBlockIdx();
+        PrologGemmSplit split;
+        split.Init(jobs_, 3, GetBlockNum());
+        split.ForEachUnit(core, [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm.RunUnit(jobs_[j], kp, nt, p_.tokens); });
+        PipeBarrier<PIPE_ALL>();
+        SyncAll<false>();
+        const PrologGemmJob hq = HadamardJob(true, core), hk = HadamardJob(false, core);
+        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
+            const bool q = IsQ(u);
+            CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_HADAMARD_IN_READY);
+            gemm.ForgetA();  // the slot holds new rows
+            gemm.RunUnit(q ? hq : hk, 0, 0, q ? LipqPlan::HAD_ROWS : 1);
+            CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_HADAMARD_OUT_READY);
+        }
+        gemm.DrainEvents();
+    }
+
+    __aicore__ inline void ProcessVector()
+    {
+        TPipe pipe;
+        LipqVector vec;
+        const uint32_t core = GetBlockIdx() / 2, sub = GetSubBlockIdx();
+        vec.Init(gm_, p_, core, sub, &pipe);
+        PipeBarrier<PIPE_ALL>();
+        SyncAll<false>();
+        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
+            if (IsQ(u)) {
+                const uint32_t tk = u / LipqPlan::Q_GROUPS, g = u % LipqPlan::Q_GROUPS;
+                vec.PrepareQ(tk, g);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
+                vec.FinishQ(tk, g);
+            } else {
+                const uint32_t tk = u - p_.tokens * LipqPlan::Q_GROUPS;
+                if (sub == 0) vec.PrepareK(tk);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
+                if (sub == 1) vec.Weights(tk);  // while the cube multiplies the key
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
+                if (sub == 0) vec.FinishK(tk);
+            }
+        }
+    }
+
+    LipqGm gm_;
+    LipqParams p_;
+    PrologGemmJob jobs_[3];
+};
+
+}  // namespace dsa
+
+template <class V>
+__aicore__ inline void LightningIndexerPrologQuantRun(
+    GM_ADDR x_in, GM_ADDR q_norm_in, GM_ADDR q_norm_scale_in, GM_ADDR w_qb_in, GM_ADDR w_qb_scale_in, GM_ADDR wk_in,
+    GM_ADDR w_proj_in, GM_ADDR ln_gamma_k_in, GM_ADDR ln_beta_k_in, GM_ADDR cos_idx_rope_in, GM_ADDR sin_idx_rope_in,
+    GM_ADDR hadamard_q_in, GM_ADDR hadamard_k_in, GM_ADDR k_int8_in, GM_ADDR k_scale_in, GM_ADDR k_cache_index_in,
+    GM_ADDR q_int8_out, GM_ADDR q_scale_out, GM_ADDR k_int8_out, GM_ADDR k_scale_out, GM_ADDR weights_out,
+    GM_ADDR userWorkspace, const LightningIndexerPrologQuantTilingData& tiling)
+{
+    (void)k_int8_in;  // updated in place: k_int8_out / k_scale_out are the same memory on the device
+    (void)k_scale_in;
+    dsa::LipqGm gm{x_in, q_norm_in, q_norm_scale_in, w_qb_in, w_qb_scale_in, wk_in, w_proj_in, ln_gamma_k_in,
+                   ln_beta_k_in, cos_idx_rope_in, sin_idx_rope_in, hadamard_q_in, hadamard_k_in, k_cache_index_in,
+                   q_int8_out, q_scale_out, k_int8_out, k_scale_out, weights_out, userWorkspace};
+    dsa::LipqParams p{tiling.tokens, tiling.blockNum, tiling.blockSize, tiling.usedCoreNum, tiling.layernormEpsilonK,
+                      tiling.weightsScale};
+    dsa::LipqKernel kernel;
+    kernel.Init(gm, p);
+    kernel.Process();
+}

@@ -1,0 +1,39 @@
+// Sizes and the GM workspace plan of lightning_indexer_prolog_quant, shared by the host tiling and the kernel.
+//   [0, Q)        q_acc   int32 [t, 8192]                 q_norm . w_qb (one K part)
+//   [Q, Q+K)      k_parts fp32  [K_PARTS, t, 128]          x . wk, one partial per 512 rows of wk
+//   [.., +W)      w_parts fp32  [W_PARTS, t, 64]           x . w_proj, one partial per 1024 rows
+//   then per core: had_in bf16 [16, 128] (4 KB), had_out fp32 [16, 128] (8 KB)
+#pragma once
+
+#include <cstdint>
+
+struct LipqPlan {
+    static constexpr uint32_t HIDDEN = 7168;
+    static constexpr uint32_t Q_LORA = 1536;
+    static constexpr uint32_t HEADS = 64;
+    static constexpr uint32_t HEAD_DIM = 128;
+    static constexpr uint32_t ROPE = 64;
+    static constexpr uint32_t QB_COLS = HEADS * HEAD_DIM;
+    static constexpr uint32_t MAX_TOKENS = 4096;  // the K-part copies stride t rows (16-bit gaps)
+    // Weight units of the GEMMs (common/prolog_gemm.h): w_qb 1536 x 64 int8 (96 KB), wk 512 x 128 bf16
+    // (128 KB), w_proj 1024 x 64 bf16 (128 KB).
+    static constexpr uint32_t QB_TILE = 64;
+    static constexpr uint32_t K_PART = 512;
+    static constexpr uint32_t K_PARTS = HIDDEN / K_PART;     // 14
+    static constexpr uint32_t W_PART = 1024;
+    static constexpr uint32_t W_PARTS = HIDDEN / W_PART;     // 7
+    static constexpr uint32_t W_TILE = 64;
+    // Vector items: a q item is one token's 16 heads (8 per AIV), a k item one token's key and weights.
+    static constexpr uint32_t Q_GROUP = 16;
+    static constexpr uint32_t Q_GROUPS = HEADS / Q_GROUP;    // 4
+    static constexpr uint32_t HAD_ROWS = Q_GROUP;
+    static constexpr uint64_t HAD_IN_BYTES = HAD_ROWS * HEAD_DIM * 2;
+    static constexpr uint64_t HAD_OUT_BYTES = HAD_ROWS * HEAD_DIM * 4;
+    static constexpr uint64_t CORE_BYTES = HAD_IN_BYTES + HAD_OUT_BYTES;
+
+    static constexpr uint64_t QAccBytes(uint32_t t) { return uint64_t(t) * QB_COLS * 4; }
+    static constexpr uint64_t KPartsOffset(uint32_t t) { return QAccBytes(t); }
+    static constexpr uint64_t WPartsOffset(uint32_t t) { return KPartsOffset(t) + uint64_t(K_PARTS) * t * HEAD_DIM * 4; }
+    static constexpr uint64_t CoreOffset(uint32_t t) { return WPartsOffset(t) + uint64_t(W_PARTS) * t * HEADS * 4; }
+    static constexpr uint64_t WorkspaceBytes(uint32_t t, uint32_t cores) { return CoreOffset(t) + cores * CORE_BYTES; }
+};
