@@ -7,7 +7,6 @@
 
 namespace dsa {
 
-
 // [first, last) of `total` items for `core` of `cores` (balanced, contiguous).
 __aicore__ inline void SplitRange(uint32_t total, uint32_t core, uint32_t cores, uint32_t& first, uint32_t& last)
 {
@@ -39,8 +38,22 @@ struct MlaPrologGm {  // GM_ADDR is a macro: one declaration per member
 
 struct MlaPrologParams {
     uint32_t tokens = 0;
+    uint64_t slots = 0;  // block_num * block_size of the paged caches
     float epsCq = 0.0f;
     float epsCkv = 0.0f;
+};
+
+// Consecutive 32 B aligned views of one UB buffer (a stage's working set).
+struct UbCarve {
+    LocalTensor<uint8_t> base;
+    uint32_t off = 0;
+    template <class T>
+    __aicore__ inline LocalTensor<T> Take(uint32_t elems)
+    {
+        const LocalTensor<T> t = base[off].template ReinterpretCast<T>();
+        off += Align(uint32_t(elems * sizeof(T)), BLOCK_BYTES);
+        return t;
+    }
 };
 
 }  // namespace dsa

@@ -1,14 +1,14 @@
-// AIC role of mla_prolog_quant (see DESIGN.md). Per token block of <= 64 tokens:
-//   Stage1: this core's 16-column bands of [w_dq | w_dkv_kr] (132 bands split over the cores):
-//           bf16(x @ w) -> the shared cq / kv workspace rows (Fixpipe F322BF16)
-//   Stage3: per head of this core (the 128 heads split over the cores): int32 q_norm @ w_uq_qr[:, head]
-//           (192 columns) -> q slot, set Q_READY; then, one head behind, wait NOPE_READY and absorb:
-//           query_nope_out[:, head] = bf16(q_nope @ w_uk[head])
-// Every weight byte is read once per token block: each core streams only its own columns.
+// AIC role of mla_prolog_quant (see DESIGN.md), on the shared weight-streaming GEMM (common/prolog_gemm.h):
+//   Stage1: x . w_dq and x . w_dkv_kr for all tokens, the weights' units split over every core by bytes
+//           (PrologGemmSplit), each weight byte streamed once; fp32 K partials -> workspace
+//   Stage3: per head of this core (the 128 heads split over the cores): int32 q_norm . w_uq_qr[:, head]
+//           (192 columns) -> q slot, set Q_READY; one head behind, wait NOPE_READY and absorb:
+//           q_nope . w_uk[head] -> fp32 absorbed slot (the AIVs round it into query_nope_out); a last
+//           Q_READY tells the AIVs that the last two absorbed slots are complete.
 #pragma once
 
+#include "common/prolog_gemm.h"
 #include "mla_prolog_quant_common.h"
-#include "mla_prolog_matmul.h"
 
 namespace dsa {
 
@@ -17,100 +17,105 @@ public:
     __aicore__ inline void Init(TPipe* pipe, const MlaPrologGm& gm, const MlaPrologParams& p, uint32_t core,
                                 uint32_t cores)
     {
+        gm_ = gm;
         p_ = p;
         core_ = core;
         cores_ = cores;
-        x_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.x), uint64_t(p.tokens) * MlaPlan::H);
-        qNorm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.qNormOut), uint64_t(p.tokens) * MlaPlan::QL);
-        wDq_.gm.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.wDq), uint64_t(MlaPlan::H) * MlaPlan::QL);
-        wDq_.K = MlaPlan::H;
-        wDq_.N = MlaPlan::QL;
-        wDkv_.gm.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.wDkvKr), uint64_t(MlaPlan::H) * MlaPlan::KVC);
-        wDkv_.K = MlaPlan::H;
-        wDkv_.N = MlaPlan::KVC;
-        wUq_.gm.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.wUqQr), uint64_t(MlaPlan::QL) * MlaPlan::NQ * MlaPlan::QHD);
-        wUq_.K = MlaPlan::QL;
-        wUq_.N = MlaPlan::NQ * MlaPlan::QHD;
-        wUk_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.wUk), uint64_t(MlaPlan::NQ) * MlaPlan::NOPE * MlaPlan::KVL);
-        queryNope_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.queryNopeOut),
-                                   uint64_t(p.tokens) * MlaPlan::NQ * MlaPlan::KVL);
-        cqRaw_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.workspace), MlaPlan::CQ_RAW_BYTES / 2);
-        kvRaw_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.workspace + MlaPlan::CQ_RAW_BYTES),
-                               MlaPlan::KV_RAW_BYTES / 2);
-        GM_ADDR coreWs = gm.workspace + MlaPlan::CQ_RAW_BYTES + MlaPlan::KV_RAW_BYTES + core * MlaPlan::CORE_WS_BYTES;
-        qSlots_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(coreWs), MlaPlan::Q_SLOTS * MlaPlan::Q_SLOT_ELEMS);
-        nopeSlots_.SetGlobalBuffer(
-            reinterpret_cast<__gm__ bfloat16_t*>(coreWs + MlaPlan::Q_SLOTS * MlaPlan::Q_SLOT_ELEMS * 4),
-            MlaPlan::Q_SLOTS * MlaPlan::NOPE_SLOT_ELEMS);
-        mm_.Init(pipe);
+        gemm_.Init(pipe);
     }
 
-    __aicore__ inline void DrainEvents() { mm_.DrainEvents(); }
+    __aicore__ inline void DrainEvents() { gemm_.DrainEvents(); }
 
-    __aicore__ inline void Stage1(uint32_t blk)
+    // The two x jobs (shared with mla_indexer_prolog_quant, which adds its own x jobs to the split).
+    __aicore__ inline void XJobs(PrologGemmJob* jobs) const
     {
-        const uint32_t m = Rows(blk);
-        const GlobalTensor<bfloat16_t> a = x_[uint64_t(blk) * MlaPlan::TOKEN_BLOCK * MlaPlan::H];
-        uint32_t b0 = 0, b1 = 0;
-        SplitRange(MlaPlan::DQ_BANDS + MlaPlan::DKV_BANDS, core_, cores_, b0, b1);
-        if (b0 < MlaPlan::DQ_BANDS) {
-            const uint32_t e = Min(b1, MlaPlan::DQ_BANDS);
-            mm_.Run(a, m, MlaPlan::H, wDq_, b0 * MlaPlan::BAND, (e - b0) * MlaPlan::BAND, cqRaw_[b0 * MlaPlan::BAND],
-                    MlaPlan::QL);
-        }
-        if (b1 > MlaPlan::DQ_BANDS) {
-            const uint32_t s = Max(b0, MlaPlan::DQ_BANDS) - MlaPlan::DQ_BANDS, e = b1 - MlaPlan::DQ_BANDS;
-            mm_.Run(a, m, MlaPlan::H, wDkv_, s * MlaPlan::BAND, (e - s) * MlaPlan::BAND, kvRaw_[s * MlaPlan::BAND],
-                    MlaPlan::KVC);
-        }
+        const uint32_t t = p_.tokens;
+        jobs[0].a = gm_.x;
+        jobs[0].w = gm_.wDq;
+        jobs[0].out = gm_.workspace + MlaPlan::CqPartsOffset();
+        jobs[0].k = MlaPlan::H;
+        jobs[0].n = MlaPlan::QL;
+        jobs[0].kPart = MlaPlan::DQ_PART;
+        jobs[0].nTile = MlaPlan::DQ_TILE;
+        jobs[1] = jobs[0];
+        jobs[1].w = gm_.wDkvKr;
+        jobs[1].out = gm_.workspace + MlaPlan::KvPartsOffset(t);
+        jobs[1].n = MlaPlan::KVC;
     }
 
-    __aicore__ inline void Stage3(uint32_t blk)
+    __aicore__ inline void Stage1()
     {
-        const uint32_t m = Rows(blk);
-        const GlobalTensor<int8_t> a = qNorm_[uint64_t(blk) * MlaPlan::TOKEN_BLOCK * MlaPlan::QL];
+        PrologGemmJob jobs[2];
+        XJobs(jobs);
+        RunSplit(jobs, 2);
+    }
+
+    // Every unit of `count` jobs this core owns (units split over all cores by bytes).
+    __aicore__ inline void RunSplit(const PrologGemmJob* jobs, uint32_t count)
+    {
+        PrologGemmSplit split;
+        split.Init(jobs, count, cores_);
+        split.ForEachUnit(core_, [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm_.RunUnit(jobs[j], kp, nt, p_.tokens); });
+    }
+
+    __aicore__ inline void Stage3()
+    {
         uint32_t h0 = 0, h1 = 0;
         SplitRange(MlaPlan::NQ, core_, cores_, h0, h1);
         for (uint32_t h = h0; h < h1; ++h) {
-            const uint32_t slot = heads_ % MlaPlan::Q_SLOTS;
-            mm_.Run(a, m, MlaPlan::QL, wUq_, h * MlaPlan::QHD, MlaPlan::QHD, qSlots_[slot * MlaPlan::Q_SLOT_ELEMS],
-                    MlaPlan::QHD);
+            const uint32_t i = h - h0;
+            const PrologGemmJob q = QJob(h, i % MlaPlan::SLOTS);
+            for (uint32_t nt = 0; nt < q.Tiles(); ++nt) gemm_.RunUnit(q, 0, nt, p_.tokens);
             CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_MLA_Q_READY);
-            if (h > h0) Absorb(blk, m, h - 1, (heads_ - 1) % MlaPlan::Q_SLOTS);
-            ++heads_;
+            if (i > 0) Absorb(h - 1, (i - 1) % MlaPlan::SLOTS);
         }
-        if (h1 > h0) Absorb(blk, m, h1 - 1, (heads_ - 1) % MlaPlan::Q_SLOTS);
+        if (h1 > h0) Absorb(h1 - 1, (h1 - h0 - 1) % MlaPlan::SLOTS);
+        CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_MLA_Q_READY);  // the last absorbed slots
     }
 
 private:
-    __aicore__ inline uint32_t Rows(uint32_t blk) const
+    __aicore__ inline GM_ADDR CoreWs() const
     {
-        return Min(MlaPlan::TOKEN_BLOCK, p_.tokens - blk * MlaPlan::TOKEN_BLOCK);
+        return gm_.workspace + MlaPlan::CoreOffset(p_.tokens) + uint64_t(core_) * MlaPlan::CoreBytes(p_.tokens);
     }
 
-    // query_nope_out[tokens of blk, head] = bf16(q_nope [m, 128] @ w_uk[head] [128, 512]) once the AIVs
-    // have written the head's q_nope.
-    __aicore__ inline void Absorb(uint32_t blk, uint32_t m, uint32_t head, uint32_t slot)
+    // q_norm [t, 1536] int8 . the head's 192 columns of w_uq_qr (6 NZ bands of 32) -> q slot int32 [t, 192].
+    __aicore__ inline PrologGemmJob QJob(uint32_t head, uint32_t slot) const
     {
+        PrologGemmJob j;
+        j.a = gm_.qNormOut;
+        j.w = gm_.wUqQr + uint64_t(head) * MlaPlan::QHD * MlaPlan::QL;  // bands of 32 columns x 1536 rows
+        j.out = CoreWs() + slot * MlaPlan::QSlotBytes(p_.tokens);
+        j.k = j.kPart = MlaPlan::QL;
+        j.n = MlaPlan::QHD;
+        j.nTile = MlaPlan::Q_TILE;
+        j.int8 = true;
+        return j;
+    }
+
+    // The AIVs wrote the head's q_nope into nope slot `slot`: absorbed = q_nope . w_uk[head] (ND 128 x 512).
+    __aicore__ inline void Absorb(uint32_t head, uint32_t slot)
+    {
+        const uint32_t t = p_.tokens;
+        GM_ADDR ws = CoreWs() + MlaPlan::SLOTS * MlaPlan::QSlotBytes(t);
+        PrologGemmJob j;
+        j.a = ws + slot * MlaPlan::NopeSlotBytes(t);
+        j.w = gm_.wUk + uint64_t(head) * MlaPlan::NOPE * MlaPlan::KVL * 2;
+        j.out = ws + MlaPlan::SLOTS * MlaPlan::NopeSlotBytes(t) + slot * MlaPlan::AbsSlotBytes(t);
+        j.k = j.kPart = MlaPlan::NOPE;
+        j.n = MlaPlan::KVL;
+        j.nTile = MlaPlan::UK_TILE;
+        j.wNd = true;
         CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_MLA_NOPE_READY);
-        PrologWeight<bfloat16_t> w;
-        w.gm = wUk_[uint64_t(head) * MlaPlan::NOPE * MlaPlan::KVL];
-        w.K = MlaPlan::NOPE;
-        w.N = MlaPlan::KVL;
-        w.nz = false;
-        const uint64_t row0 = uint64_t(blk) * MlaPlan::TOKEN_BLOCK;
-        mm_.Run(nopeSlots_[slot * MlaPlan::NOPE_SLOT_ELEMS], m, MlaPlan::NOPE, w, 0, MlaPlan::KVL,
-                queryNope_[(row0 * MlaPlan::NQ + head) * MlaPlan::KVL], MlaPlan::NQ * MlaPlan::KVL);
+        gemm_.ForgetA();  // the nope slot holds new rows
+        for (uint32_t nt = 0; nt < j.Tiles(); ++nt) gemm_.RunUnit(j, 0, nt, t);
+        gemm_.ForgetA();  // the q jobs' A block was replaced
     }
 
+    MlaPrologGm gm_;
     MlaPrologParams p_;
-    uint32_t core_ = 0, cores_ = 1, heads_ = 0;
-    PrologMatmul mm_;
-    GlobalTensor<bfloat16_t> x_, wUk_, queryNope_, cqRaw_, kvRaw_, nopeSlots_;
-    GlobalTensor<int8_t> qNorm_;
-    GlobalTensor<int32_t> qSlots_;
-    PrologWeight<bfloat16_t> wDq_, wDkv_;
-    PrologWeight<int8_t> wUq_;
+    uint32_t core_ = 0, cores_ = 1;
+    PrologGemm gemm_;
 };
 
 }  // namespace dsa

@@ -1,9 +1,8 @@
-// mla_prolog_quant kernel (KERNEL_TYPE_MIX_AIC_1_2), OPS.md section 6: the scheduler. Per block of <= 64
-// tokens (one pass over every weight):
-//   AIC  Stage1  bf16 x @ [w_dq | w_dkv_kr], this core's columns -> workspace        } SyncAll
-//   AIV  Stage2  RMSNorms, int8 q_norm, kv cache / scale cache / rope cache rows      } SyncAll
-//   AIC  Stage3  per head: int32 q_norm @ w_uq_qr -> Q_READY -> (AIV dequant + RoPE -> NOPE_READY)
-//                -> absorbed query_nope_out = q_nope @ w_uk[head]
+// mla_prolog_quant kernel (KERNEL_TYPE_MIX_AIC_1_2), OPS.md section 6: the scheduler.
+//   AIC  Stage1  x . [w_dq | w_dkv_kr], units split over every core (common/prolog_gemm.h)   } SyncAll
+//   AIV  Stage2  K-part sums, RMSNorms, int8 q_norm, kv / scale / rope cache rows             } SyncAll
+//   AIC  Stage3  per head: int32 q_norm . w_uq_qr -> Q_READY -> (AIV dequant + RoPE -> NOPE_READY)
+//                -> absorbed q_nope . w_uk[head] (the AIVs round it into query_nope_out)
 // See DESIGN.md for the plans and mla_prolog_quant_cube.h / _vector.h for the stages.
 #pragma once
 
@@ -17,6 +16,7 @@ __aicore__ inline MlaPrologParams ResolveMlaPrologParams(const Tiling& t)
 {
     MlaPrologParams p;
     p.tokens = t.tokens;
+    p.slots = uint64_t(t.blockNum) * t.blockSize;
     p.epsCq = t.epsilonCq;
     p.epsCkv = t.epsilonCkv;
     return p;
@@ -25,33 +25,27 @@ __aicore__ inline MlaPrologParams ResolveMlaPrologParams(const Tiling& t)
 __aicore__ inline void RunMlaProlog(const MlaPrologGm& gm, const MlaPrologParams& p)
 {
     const uint32_t cores = GetBlockNum();
-    const uint32_t blocks = CeilDiv(p.tokens, MlaPlan::TOKEN_BLOCK);
     if ASCEND_IS_AIC {
         TPipe pipe;
         MlaPrologCube cube;
         cube.Init(&pipe, gm, p, GetBlockIdx(), cores);
-        for (uint32_t blk = 0; blk < blocks; ++blk) {
-            cube.Stage1(blk);
-            PipeBarrier<PIPE_ALL>();
-            SyncAll<false>();  // cq / kv rows are in the workspace
-            SyncAll<false>();  // q_norm_out and its scales are in GM
-            cube.Stage3(blk);
-            PipeBarrier<PIPE_ALL>();
-        }
+        cube.Stage1();
+        PipeBarrier<PIPE_ALL>();
+        SyncAll<false>();  // the K parts of cq / kv are in the workspace
+        SyncAll<false>();  // q_norm_out and its scales are in GM
+        cube.Stage3();
         cube.DrainEvents();
     }
     if ASCEND_IS_AIV {
         TPipe pipe;
         MlaPrologVector vec;
         vec.Init(&pipe, gm, p, GetBlockIdx() / 2, GetSubBlockIdx(), cores);
-        for (uint32_t blk = 0; blk < blocks; ++blk) {
-            PipeBarrier<PIPE_ALL>();
-            SyncAll<false>();
-            vec.Stage2(blk);
-            PipeBarrier<PIPE_ALL>();
-            SyncAll<false>();
-            vec.Stage3(blk);
-        }
+        PipeBarrier<PIPE_ALL>();
+        SyncAll<false>();
+        vec.Stage2();
+        PipeBarrier<PIPE_ALL>();
+        SyncAll<false>();
+        vec.Stage3();
         PipeBarrier<PIPE_ALL>();
     }
 }

@@ -1,5 +1,9 @@
 // Sizes mla_prolog_quant's kernel and host tiling agree on: the fixed model sizes (the opdef constrains
-// them), the token block and the workspace plan. Plain C++: included by the CANN-free tiling and the kernel.
+// them), the GEMM units (common/prolog_gemm.h) and the GM workspace plan. Plain C++: included by the
+// CANN-free tiling and by the kernel.
+//   [0, CQ)          cq_parts fp32 [DQ_PARTS, t, 1536]   x . w_dq, one partial per 1024 rows of w_dq
+//   [CQ, CQ+KV)      kv_parts fp32 [DQ_PARTS, t, 576]    x . w_dkv_kr, the same K parts
+//   then per core:   q slots int32 [2, t, 192], nope slots bf16 [2, t, 128], absorbed slots fp32 [2, t, 512]
 #pragma once
 
 #include <cstdint>
@@ -16,22 +20,24 @@ struct MlaPlan {
     static constexpr uint32_t KVL = 512;          // kv_lora_rank
     static constexpr uint32_t KVC = KVL + ROPE;   // 576 columns of w_dkv_kr
     static constexpr uint32_t KV_TILE = 128;      // c_kv values per cache scale
-    static constexpr uint32_t TOKEN_BLOCK = 64;   // tokens per pass of every weight (the cube's M)
-    static constexpr uint32_t BAND = 16;          // stage-1 column grain (a bf16 NZ band)
-    static constexpr uint32_t DQ_BANDS = QL / BAND;   // 96
-    static constexpr uint32_t DKV_BANDS = KVC / BAND;  // 36
-    static constexpr uint32_t Q_SLOTS = 2;
-    // Workspace: the shared bf16 x @ w_dq and x @ w_dkv_kr of one token block, then per AI core its q
-    // slots (int32 [64, 192]) and absorbed-query input slots (bf16 q_nope [64, 128]).
-    static constexpr uint64_t CQ_RAW_BYTES = uint64_t(TOKEN_BLOCK) * QL * 2;
-    static constexpr uint64_t KV_RAW_BYTES = uint64_t(TOKEN_BLOCK) * KVC * 2;
-    static constexpr uint64_t Q_SLOT_ELEMS = uint64_t(TOKEN_BLOCK) * QHD;
-    static constexpr uint64_t NOPE_SLOT_ELEMS = uint64_t(TOKEN_BLOCK) * NOPE;
-    static constexpr uint64_t CORE_WS_BYTES = Q_SLOTS * (Q_SLOT_ELEMS * 4 + NOPE_SLOT_ELEMS * 2);
-    static constexpr uint64_t WorkspaceBytes(uint32_t cores)
-    {
-        return CQ_RAW_BYTES + KV_RAW_BYTES + uint64_t(cores) * CORE_WS_BYTES;
-    }
+    // GEMM units: x . w_dq / w_dkv_kr in units of 1024 rows x 64 columns (128 KB, K split in 7 parts the
+    // vector adds up); q_norm . w_uq_qr per head: 1536 x 64 int8 (96 KB, 3 units); q_nope . w_uk[head]:
+    // 128 x 128 bf16 (32 KB, 4 units).
+    static constexpr uint32_t DQ_PART = 1024;
+    static constexpr uint32_t DQ_PARTS = H / DQ_PART;  // 7
+    static constexpr uint32_t DQ_TILE = 64;
+    static constexpr uint32_t Q_TILE = 64;
+    static constexpr uint32_t UK_TILE = 128;
+    static constexpr uint32_t SLOTS = 2;
+
+    static constexpr uint64_t CqPartsOffset() { return 0; }
+    static constexpr uint64_t KvPartsOffset(uint32_t t) { return uint64_t(DQ_PARTS) * t * QL * 4; }
+    static constexpr uint64_t CoreOffset(uint32_t t) { return KvPartsOffset(t) + uint64_t(DQ_PARTS) * t * KVC * 4; }
+    static constexpr uint64_t QSlotBytes(uint32_t t) { return uint64_t(t) * QHD * 4; }
+    static constexpr uint64_t NopeSlotBytes(uint32_t t) { return uint64_t(t) * NOPE * 2; }
+    static constexpr uint64_t AbsSlotBytes(uint32_t t) { return uint64_t(t) * KVL * 4; }
+    static constexpr uint64_t CoreBytes(uint32_t t) { return SLOTS * (QSlotBytes(t) + NopeSlotBytes(t) + AbsSlotBytes(t)); }
+    static constexpr uint64_t WorkspaceBytes(uint32_t t, uint32_t cores) { return CoreOffset(t) + cores * CoreBytes(t); }
 };
 
 }  // namespace dsa

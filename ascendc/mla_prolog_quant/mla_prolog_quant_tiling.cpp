@@ -34,7 +34,7 @@ int MlaPrologQuantComputeTiling(const MlaPrologQuantTilingProblem& p, const Dsao
     t->usedCoreNum = cores;
     r->blockDim = cores;
     r->tilingKey = p.variant;
-    r->workspaceSize = dsa::MlaPlan::WorkspaceBytes(cores);
+    r->workspaceSize = dsa::MlaPlan::WorkspaceBytes(uint32_t(p.t), cores);
     r->error[0] = '\0';
     return 0;
 }
