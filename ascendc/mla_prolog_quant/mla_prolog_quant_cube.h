@@ -14,17 +14,16 @@ namespace dsa {
 
 class MlaPrologCube {
 public:
-    __aicore__ inline void Init(TPipe* pipe, const MlaPrologGm& gm, const MlaPrologParams& p, uint32_t core,
+    // gemm: the core's initialised PrologGemm (shared with the other stages of a fused kernel).
+    __aicore__ inline void Init(PrologGemm* gemm, const MlaPrologGm& gm, const MlaPrologParams& p, uint32_t core,
                                 uint32_t cores)
     {
+        gemm_ = gemm;
         gm_ = gm;
         p_ = p;
         core_ = core;
         cores_ = cores;
-        gemm_.Init(pipe);
     }
-
-    __aicore__ inline void DrainEvents() { gemm_.DrainEvents(); }
 
     // The two x jobs (shared with mla_indexer_prolog_quant, which adds its own x jobs to the split).
     __aicore__ inline void XJobs(PrologGemmJob* jobs) const
@@ -55,7 +54,7 @@ public:
     {
         PrologGemmSplit split;
         split.Init(jobs, count, cores_);
-        split.ForEachUnit(core_, [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm_.RunUnit(jobs[j], kp, nt, p_.tokens); });
+        split.ForEachUnit(core_, [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm_->RunUnit(jobs[j], kp, nt, p_.tokens); });
     }
 
     __aicore__ inline void Stage3()
@@ -65,7 +64,7 @@ public:
         for (uint32_t h = h0; h < h1; ++h) {
             const uint32_t i = h - h0;
             const PrologGemmJob q = QJob(h, i % MlaPlan::SLOTS);
-            for (uint32_t nt = 0; nt < q.Tiles(); ++nt) gemm_.RunUnit(q, 0, nt, p_.tokens);
+            for (uint32_t nt = 0; nt < q.Tiles(); ++nt) gemm_->RunUnit(q, 0, nt, p_.tokens);
             CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_MLA_Q_READY);
             if (i > 0) Absorb(h - 1, (i - 1) % MlaPlan::SLOTS);
         }
@@ -107,15 +106,15 @@ private:
         j.nTile = MlaPlan::UK_TILE;
         j.wNd = true;
         CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_MLA_NOPE_READY);
-        gemm_.ForgetA();  // the nope slot holds new rows
-        for (uint32_t nt = 0; nt < j.Tiles(); ++nt) gemm_.RunUnit(j, 0, nt, t);
-        gemm_.ForgetA();  // the q jobs' A block was replaced
+        gemm_->ForgetA();  // the nope slot holds new rows
+        for (uint32_t nt = 0; nt < j.Tiles(); ++nt) gemm_->RunUnit(j, 0, nt, t);
+        gemm_->ForgetA();  // the q jobs' A block was replaced
     }
 
     MlaPrologGm gm_;
     MlaPrologParams p_;
     uint32_t core_ = 0, cores_ = 1;
-    PrologGemm gemm_;
+    PrologGemm* gemm_ = nullptr;
 };
 
 }  // namespace dsa

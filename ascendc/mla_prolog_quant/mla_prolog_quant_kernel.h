@@ -27,14 +27,16 @@ __aicore__ inline void RunMlaProlog(const MlaPrologGm& gm, const MlaPrologParams
     const uint32_t cores = GetBlockNum();
     if ASCEND_IS_AIC {
         TPipe pipe;
+        PrologGemm gemm;
+        gemm.Init(&pipe);
         MlaPrologCube cube;
-        cube.Init(&pipe, gm, p, GetBlockIdx(), cores);
+        cube.Init(&gemm, gm, p, GetBlockIdx(), cores);
         cube.Stage1();
         PipeBarrier<PIPE_ALL>();
         SyncAll<false>();  // the K parts of cq / kv are in the workspace
         SyncAll<false>();  // q_norm_out and its scales are in GM
         cube.Stage3();
-        cube.DrainEvents();
+        gemm.DrainEvents();
     }
     if ASCEND_IS_AIV {
         TPipe pipe;
