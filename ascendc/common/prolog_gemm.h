@@ -39,6 +39,7 @@ struct PrologGemmJob {
     bool int8 = false;      // int8 x int8 -> int32, else bf16 x bf16 -> fp32
     bool wNd = false;       // W is ND in GM (converted to NZ by the DMA)
     bool outBf16 = false;   // bf16 job whose output is rounded to bf16 by the Fixpipe (F322BF16, RINT)
+    uint32_t ldOut = 0;     // elements between output rows (0: n); part kp starts at kp * m * ldOut
 
     __aicore__ inline uint32_t ElemBytes() const { return int8 ? 1u : 2u; }
     __aicore__ inline uint32_t Parts() const { return k / kPart; }
@@ -234,8 +235,9 @@ private:
             }
             SetFlag<HardEvent::M_FIX>(EVENT_ID0);
             WaitFlag<HardEvent::M_FIX>(EVENT_ID0);
-            const uint64_t outAt = (uint64_t(kp) * m + m0) * job.n + n0;
-            FixpipeParamsV220 fp(uint16_t(nTile), uint16_t(mb), uint16_t(mPad), job.n, false);
+            const uint32_t ld = job.ldOut != 0 ? job.ldOut : job.n;
+            const uint64_t outAt = (uint64_t(kp) * m + m0) * ld + n0;
+            FixpipeParamsV220 fp(uint16_t(nTile), uint16_t(mb), uint16_t(mPad), ld, false);
             if constexpr (sizeof(T) == 2) {
                 if (job.outBf16) {
                     GlobalTensor<bfloat16_t> outGm;
