@@ -20,7 +20,7 @@
 //    |      |                            |           | (after RoPE) are in the core's Hadamard input slot
 //  8 |  2   | AIC (PIPE_FIX)             | both AIVs | C2V2_HADAMARD_OUT_READY: the rows times the Hadamard matrix
 //    |      |                            |           | (fp32) are in the output slot (7 -> 8 alternate per item)
-//  9 |      |                            |           | reserved for the prolog-core kernels; mla-prolog takes 10 and 15 (11-14 are SyncAll's)
+//  9 |      |                            |           | mla-prolog (mla_indexer_prolog_quant); 11-14 are SyncAll's
 #pragma once
 
 #include <cstdint>
