@@ -32,12 +32,14 @@ namespace dsa {
 struct PrologGemmJob {
     GM_ADDR a = nullptr;    // ND [m, k] (row stride k)
     GM_ADDR w = nullptr;    // FRACTAL_NZ [n / C0, k / 16, 16, C0], or ND [k, n] when wNd
-    GM_ADDR out = nullptr;  // [k / kPart, m, n] of the accumulator type (fp32 or int32)
+    GM_ADDR out = nullptr;  // [k / kPart, m, n] of the accumulator type (fp32 or int32; bf16 when outBf16)
     uint32_t k = 0, n = 0;
     uint32_t kPart = 0;     // rows of W per unit: divides k, a multiple of the k chunk (256 B of a row)
     uint32_t nTile = 0;     // columns per unit: divides n, a multiple of 32
     bool int8 = false;      // int8 x int8 -> int32, else bf16 x bf16 -> fp32
     bool wNd = false;       // W is ND in GM (converted to NZ by the DMA)
+    bool outBf16 = false;   // bf16 job whose output is rounded to bf16 by the Fixpipe (F322BF16, RINT)
+    uint32_t ldOut = 0;     // elements between output rows (0: n); part kp starts at kp * m * ldOut
 
     __aicore__ inline uint32_t ElemBytes() const { return int8 ? 1u : 2u; }
     __aicore__ inline uint32_t Parts() const { return k / kPart; }
@@ -233,10 +235,22 @@ private:
             }
             SetFlag<HardEvent::M_FIX>(EVENT_ID0);
             WaitFlag<HardEvent::M_FIX>(EVENT_ID0);
-            GlobalTensor<Acc> outGm;
-            outGm.SetGlobalBuffer(reinterpret_cast<__gm__ Acc*>(job.out));
-            Fixpipe<Acc, Acc, CFG_ROW_MAJOR>(outGm[(uint64_t(kp) * m + m0) * job.n + n0], accL0c,
-                                             FixpipeParamsV220(uint16_t(nTile), uint16_t(mb), uint16_t(mPad), job.n, false));
+            const uint32_t ld = job.ldOut != 0 ? job.ldOut : job.n;
+            const uint64_t outAt = (uint64_t(kp) * m + m0) * ld + n0;
+            FixpipeParamsV220 fp(uint16_t(nTile), uint16_t(mb), uint16_t(mPad), ld, false);
+            if constexpr (sizeof(T) == 2) {
+                if (job.outBf16) {
+                    GlobalTensor<bfloat16_t> outGm;
+                    outGm.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(job.out));
+                    fp.quantPre = QuantMode_t::F322BF16;
+                    Fixpipe<bfloat16_t, float, CFG_ROW_MAJOR>(outGm[outAt], accL0c, fp);
+                }
+            }
+            if (!job.outBf16) {
+                GlobalTensor<Acc> outGm;
+                outGm.SetGlobalBuffer(reinterpret_cast<__gm__ Acc*>(job.out));
+                Fixpipe<Acc, Acc, CFG_ROW_MAJOR>(outGm[outAt], accL0c, fp);
+            }
             SetFlag<HardEvent::FIX_M>(acc == 0 ? EVENT_ID0 : EVENT_ID1);
         }
     }

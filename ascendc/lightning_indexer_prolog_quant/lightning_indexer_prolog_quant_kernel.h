@@ -3,14 +3,15 @@
 //  G (AIC, all cores)  the three GEMMs, weights streamed from GM once over all cores (common/prolog_gemm.h):
 //                      q_acc = q_norm . w_qb (int8 -> int32), k_parts = x . wk and w_parts = x . w_proj
 //                      (bf16 -> fp32, split by K) into the workspace;  SyncAll (every core)
-//  V (items)           a q item = one token's 16 heads (AIV s: heads 8 s .. 8 s + 8), a k item = one token's
-//                      key (AIV 0) and head weights (AIV 1); item u runs on core u % cores.
+//  V (items)           a q item = one token's 64 heads (AIV s: heads 32 s .. 32 s + 32), a k item = up to 16
+//                      tokens' keys and head weights (AIV s: tokens 8 s .. 8 s + 8); item u on core u % cores.
 //     AIV  q: bf16(int32 * q_norm_scale * w_qb_scale) ; k: bf16(LayerNorm(sum of the K parts) * gamma + beta);
-//          RoPE (half-split, the first 64 dims) -> bf16 rows -> the core's had_in slot; set HADAMARD_IN_READY
-//     AIC  wait; rows . H (hadamard_q / hadamard_k, ND 128 x 128 kept in L1) -> had_out (fp32); set HADAMARD_OUT_READY
-//     AIV  wait; bf16 round; per-row int8 quant (common/row_quant.h) -> q_int8_out / q_scale_out, or the
-//          key's row and scale into the paged caches at k_cache_index (common/cache_write.h);
-//          weights = fp16(bf16(sum of the w parts) * 64^-0.5 * 128^-0.5) -> weights_out
+//          RoPE (half-split, the first 64 dims) -> bf16 rows -> the core's had_in slot; set HADAMARD_IN_READY;
+//          k items: weights = fp16(bf16(sum of the w parts) * 64^-0.5 * 128^-0.5) -> weights_out
+//     AIC  wait; rows . H (hadamard_q / hadamard_k, ND 128 x 128, kept in an L1 slot) -> Fixpipe rounds to
+//          bf16 -> had_out; set HADAMARD_OUT_READY
+//     AIV  wait; per-row int8 quant (common/row_quant.h) -> q_int8_out / q_scale_out, or each key's row and
+//          scale into the paged caches at k_cache_index (common/cache_write.h)
 // Flags 7 -> 8 alternate per item (one item in flight per core). See DESIGN.md.
 #pragma once
 
@@ -56,8 +57,10 @@ class LipqVector {
     static constexpr uint32_t D = LipqPlan::HEAD_DIM;
     static constexpr uint32_t ROPE = LipqPlan::ROPE;
     static constexpr uint32_t HALF = ROPE / 2;
-    static constexpr uint32_t ROWS = LipqPlan::Q_GROUP / 2;   // q rows per AIV
+    static constexpr uint32_t QROWS = LipqPlan::Q_ROWS;        // q rows per AIV and item (32)
+    static constexpr uint32_t KROWS = LipqPlan::K_ROWS;        // k rows per AIV and item (8)
     static constexpr uint32_t ROW_BLOCKS = D * 4 / BLOCK_BYTES;  // fp32 blocks per row (16)
+    static constexpr uint32_t N = LipqPlan::HEADS;
 
 public:
     __aicore__ inline void Init(const LipqGm& gm, const LipqParams& p, uint32_t core, uint32_t sub, TPipe* pipe)
@@ -70,7 +73,7 @@ public:
         wParts_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.workspace + LipqPlan::WPartsOffset(t)));
         GM_ADDR slot = gm.workspace + LipqPlan::CoreOffset(t) + uint64_t(core) * LipqPlan::CORE_BYTES;
         hadIn_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(slot));
-        hadOut_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(slot + LipqPlan::HAD_IN_BYTES));
+        hadOut_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(slot + LipqPlan::HAD_IN_BYTES));
         qNormScale_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.qNormScale));
         wQbScale_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.wQbScale));
         gamma_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.gamma));
@@ -84,52 +87,128 @@ public:
         kCache_.Init(gm.kInt8, gm.kCacheIndex, slots, D);
         kScaleCache_.Init(gm.kScale, gm.kCacheIndex, slots, 1);
 
-        pipe->InitBuffer(accIBuf_, ROWS * D * 4);
-        pipe->InitBuffer(rowsBuf_, ROWS * D * 4);
-        pipe->InitBuffer(scaleBuf_, ROWS * D * 4);
-        pipe->InitBuffer(bfBuf_, ROWS * D * 2);
-        pipe->InitBuffer(tmpBuf_, 4 * ROWS * HALF * 4);
+        pipe->InitBuffer(accIBuf_, QROWS * D * 4);
+        pipe->InitBuffer(rowsBuf_, QROWS * D * 4);
+        pipe->InitBuffer(scaleBuf_, QROWS * D * 4);
+        pipe->InitBuffer(bfBuf_, QROWS * D * 2);
+        pipe->InitBuffer(tmpBuf_, 4 * QROWS * HALF * 4);
         pipe->InitBuffer(ropeBuf_, 2 * ROPE * 4 + 2 * ROPE * 2);
         pipe->InitBuffer(partsBuf_, LipqPlan::K_PARTS * D * 4);
-        pipe->InitBuffer(normBuf_, 2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES + D * 4);
-        pipe->InitBuffer(qOutBuf_, ROWS * D);
-        pipe->InitBuffer(qScaleOutBuf_, BLOCK_BYTES);
-        pipe->InitBuffer(quantBuf_, RowQuant::ScratchBytes(ROWS, D));
-        quant_.Init(quantBuf_.Get<uint8_t>(), ROWS, D);
+        pipe->InitBuffer(normBuf_, NORM_BYTES);
+        pipe->InitBuffer(qOutBuf_, QROWS * D);
+        pipe->InitBuffer(qScaleOutBuf_, QROWS * 2 + BLOCK_BYTES);
+        pipe->InitBuffer(spreadBuf_, KROWS * BLOCK_BYTES);
+        pipe->InitBuffer(quantBuf_, RowQuant::ScratchBytes(QROWS, D));
+        quant_.Init(quantBuf_.Get<uint8_t>(), QROWS, D);
     }
 
-    // q item: token tk, heads [h0, h0 + 8) for this AIV.
-    __aicore__ inline void PrepareQ(uint32_t tk, uint32_t group)
+    // q item of token tk: this AIV's 32 heads, dequantised, bf16, RoPE -> had_in rows [32 s, 32 s + 32).
+    __aicore__ inline void PrepareQ(uint32_t tk)
     {
-        const uint32_t h0 = group * LipqPlan::Q_GROUP + sub_ * ROWS;
-        const uint64_t col = uint64_t(h0) * D;
+        const uint64_t col = uint64_t(sub_) * QROWS * D;
         LocalTensor<int32_t> accI = accIBuf_.Get<int32_t>();
         LocalTensor<float> rows = rowsBuf_.Get<float>();
         LocalTensor<float> scale = scaleBuf_.Get<float>();
-        DataCopy(accI, qAcc_[uint64_t(tk) * LipqPlan::QB_COLS + col], ROWS * D);
-        DataCopy(scale, wQbScale_[col], ROWS * D);
+        DataCopy(accI, qAcc_[uint64_t(tk) * LipqPlan::QB_COLS + col], QROWS * D);
+        DataCopy(scale, wQbScale_[col], QROWS * D);
         LoadRope(tk);
         const float tokenScale = qNormScale_.GetValue(tk);
         SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
         WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
         // int32 -> fp32 (RINT: |acc| may exceed 2^24), * the token's scale, * the channels' scales, -> bf16
-        Cast(rows, accI, RoundMode::CAST_RINT, ROWS * D);
+        Cast(rows, accI, RoundMode::CAST_RINT, QROWS * D);
         PipeBarrier<PIPE_V>();
-        Muls(rows, rows, tokenScale, ROWS * D);
+        Muls(rows, rows, tokenScale, QROWS * D);
         PipeBarrier<PIPE_V>();
-        Mul(rows, rows, scale, ROWS * D);
+        Mul(rows, rows, scale, QROWS * D);
         PipeBarrier<PIPE_V>();
-        RoundBf16(rows, ROWS);
-        Rope(rows, ROWS);
-        SendRows(rows, ROWS, sub_ * ROWS);
+        RoundBf16(rows, QROWS);
+        Rope(rows, QROWS);
+        SendRows(rows, QROWS, sub_ * QROWS);
     }
 
-    // k item, AIV 0: the key of token tk -> had_in row 0.
-    __aicore__ inline void PrepareK(uint32_t tk)
+    // After HADAMARD_OUT_READY: this AIV's q rows (bf16) -> int8 + fp16 scales -> q_int8_out, q_scale_out.
+    __aicore__ inline void FinishQ(uint32_t tk)
+    {
+        LocalTensor<float> rows = rowsBuf_.Get<float>();
+        LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
+        DataCopy(bf, hadOut_[sub_ * QROWS * D], QROWS * D);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        Cast(rows, bf, RoundMode::CAST_NONE, QROWS * D);
+        PipeBarrier<PIPE_V>();
+        quant_.Run(qOutBuf_.Get<int8_t>(), qScaleOutBuf_.Get<half>(), rows, QROWS, D, -127.0f);
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        const uint64_t head = uint64_t(tk) * N + sub_ * QROWS;
+        DataCopy(qInt8_[head * D], qOutBuf_.Get<int8_t>(), QROWS * D);
+        DataCopyPad(qScale_[head], qScaleOutBuf_.Get<half>(), DataCopyExtParams(1, QROWS * 2, 0, 0, 0));
+        EndItem();
+    }
+
+    // This AIV's tokens of k item `group`: [first, first + n).
+    __aicore__ inline uint32_t KTokens(uint32_t group, uint32_t& first) const
+    {
+        first = group * LipqPlan::K_GROUP + sub_ * KROWS;
+        return first >= p_.tokens ? 0u : Min(KROWS, p_.tokens - first);
+    }
+
+    // k item: for each of this AIV's tokens, the key (sum of the K parts, LayerNorm, bf16, RoPE) -> had_in rows
+    // [8 s, 8 s + n), and the head weights -> weights_out.
+    __aicore__ inline void PrepareK(uint32_t group)
+    {
+        uint32_t first = 0;
+        const uint32_t n = KTokens(group, first);
+        if (n == 0) return;
+        LocalTensor<uint8_t> norm = normBuf_.Get<uint8_t>();
+        LocalTensor<bfloat16_t> gammaB = norm[2 * D * 4].ReinterpretCast<bfloat16_t>();
+        LocalTensor<bfloat16_t> betaB = norm[2 * D * 4 + D * 2].ReinterpretCast<bfloat16_t>();
+        DataCopy(gammaB, gamma_, D);
+        DataCopy(betaB, beta_, D);
+        LocalTensor<float> rows = rowsBuf_.Get<float>();
+        for (uint32_t r = 0; r < n; ++r) {
+            Key(first + r, rows[r * D]);
+            Weights(first + r);
+        }
+        SendRows(rows, n, sub_ * KROWS);
+    }
+
+    // After HADAMARD_OUT_READY: this AIV's key rows -> int8 + fp16 scale -> the caches at k_cache_index.
+    __aicore__ inline void FinishK(uint32_t group)
+    {
+        uint32_t first = 0;
+        const uint32_t n = KTokens(group, first);
+        if (n == 0) return;
+        LocalTensor<float> rows = rowsBuf_.Get<float>();
+        LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
+        DataCopy(bf, hadOut_[sub_ * KROWS * D], n * D);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        Cast(rows, bf, RoundMode::CAST_NONE, n * D);
+        PipeBarrier<PIPE_V>();
+        LocalTensor<half> scales = qScaleOutBuf_.Get<half>();
+        LocalTensor<half> spread = spreadBuf_.Get<half>();
+        quant_.Run(qOutBuf_.Get<int8_t>(), scales, rows, n, D, -127.0f);
+        PipeBarrier<PIPE_V>();
+        Brcb(spread.ReinterpretCast<uint16_t>(), scales.ReinterpretCast<uint16_t>(), 1, BrcbRepeatParams(1, 8));
+        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+        for (uint32_t r = 0; r < n; ++r) {  // one DMA per slot: the token's row and its scale
+            const int64_t slot = kCache_.Slot(first + r);
+            kCache_.Write(slot, qOutBuf_.Get<int8_t>()[r * D]);
+            kScaleCache_.Write(slot, spread[r * (BLOCK_BYTES / 2)]);
+        }
+        EndItem();
+    }
+
+private:
+    static constexpr uint32_t NORM_BYTES = 2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES + D * 4;
+
+    // The key of token tk -> row (fp32, bf16-exact after RoPE). gamma / beta (bf16) are in normBuf_.
+    __aicore__ inline void Key(uint32_t tk, const LocalTensor<float>& row)
     {
         const uint32_t t = p_.tokens;
         LocalTensor<float> parts = partsBuf_.Get<float>();
-        LocalTensor<float> row = rowsBuf_.Get<float>();
         LocalTensor<uint8_t> norm = normBuf_.Get<uint8_t>();
         LocalTensor<float> gammaF = norm.ReinterpretCast<float>();
         LocalTensor<float> betaF = norm[D * 4].ReinterpretCast<float>();
@@ -137,11 +216,9 @@ public:
         LocalTensor<bfloat16_t> betaB = norm[2 * D * 4 + D * 2].ReinterpretCast<bfloat16_t>();
         LocalTensor<float> stat = norm[2 * D * 4 + 2 * D * 2].ReinterpretCast<float>();
         LocalTensor<float> work = norm[2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES].ReinterpretCast<float>();
-        // the token's K parts [K_PARTS, 128] (GM rows t * 128 apart), gamma, beta, cos, sin
+        // the token's K parts [K_PARTS, 128] (GM rows t * 128 apart), cos, sin
         DataCopy(parts, kParts_[uint64_t(tk) * D],
                  DataCopyParams(LipqPlan::K_PARTS, ROW_BLOCKS, uint64_t(t - 1) * ROW_BLOCKS, 0));
-        DataCopy(gammaB, gamma_, D);
-        DataCopy(betaB, beta_, D);
         LoadRope(tk);
         SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
         WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
@@ -183,77 +260,42 @@ public:
         PipeBarrier<PIPE_V>();
         RoundBf16(row, 1);
         Rope(row, 1);
-        SendRows(row, 1, 0);
+        // the next token's parts / cos / sin copies come after these reads
+        SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
+        WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
     }
 
-    // k item, AIV 1: the head weights of token tk.
+    // The head weights of token tk: fp16(bf16(sum of the w parts) * 64^-0.5 * 128^-0.5) -> weights_out.
     __aicore__ inline void Weights(uint32_t tk)
     {
-        constexpr uint32_t N = LipqPlan::HEADS;
         LocalTensor<float> parts = partsBuf_.Get<float>();
-        LocalTensor<float> row = rowsBuf_.Get<float>();
+        LocalTensor<float> w = partsBuf_.Get<float>()[LipqPlan::W_PARTS * N];
         LocalTensor<bfloat16_t> bf = bfBuf_.Get<bfloat16_t>();
         LocalTensor<half> out = bfBuf_.Get<half>();
         DataCopy(parts, wParts_[uint64_t(tk) * N],
                  DataCopyParams(LipqPlan::W_PARTS, N * 4 / BLOCK_BYTES, uint64_t(p_.tokens - 1) * N * 4 / BLOCK_BYTES, 0));
         SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
         WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
-        Adds(row, parts, 0.0f, N);
+        Adds(w, parts, 0.0f, N);
         PipeBarrier<PIPE_V>();
         for (uint32_t p = 1; p < LipqPlan::W_PARTS; ++p) {
-            Add(row, row, parts[p * N], N);
+            Add(w, w, parts[p * N], N);
             PipeBarrier<PIPE_V>();
         }
-        Cast(bf, row, RoundMode::CAST_RINT, N);
+        Cast(bf, w, RoundMode::CAST_RINT, N);
         PipeBarrier<PIPE_V>();
-        Cast(row, bf, RoundMode::CAST_NONE, N);
+        Cast(w, bf, RoundMode::CAST_NONE, N);
         PipeBarrier<PIPE_V>();
-        Muls(row, row, p_.weightsScale, N);
+        Muls(w, w, p_.weightsScale, N);
         PipeBarrier<PIPE_V>();
-        Cast(out, row, RoundMode::CAST_RINT, N);
+        Cast(out, w, RoundMode::CAST_RINT, N);
         SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
         WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
         DataCopy(weights_[uint64_t(tk) * N], out, N);
         EndItem();
     }
 
-    // After HADAMARD_OUT_READY: quantise the q rows of this AIV -> q_int8_out, q_scale_out.
-    __aicore__ inline void FinishQ(uint32_t tk, uint32_t group)
-    {
-        const uint32_t h0 = group * LipqPlan::Q_GROUP + sub_ * ROWS;
-        LocalTensor<float> rows = rowsBuf_.Get<float>();
-        DataCopy(rows, hadOut_[sub_ * ROWS * D], ROWS * D);
-        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
-        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
-        RoundBf16(rows, ROWS);
-        quant_.Run(qOutBuf_.Get<int8_t>(), qScaleOutBuf_.Get<half>(), rows, ROWS, D, -127.0f);
-        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
-        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
-        const uint64_t head = uint64_t(tk) * LipqPlan::HEADS + h0;
-        DataCopy(qInt8_[head * D], qOutBuf_.Get<int8_t>(), ROWS * D);
-        DataCopyPad(qScale_[head], qScaleOutBuf_.Get<half>(), DataCopyExtParams(1, ROWS * 2, 0, 0, 0));
-        EndItem();
-    }
-
-    // After HADAMARD_OUT_READY, AIV 0: quantise the key row -> the caches at k_cache_index[tk].
-    __aicore__ inline void FinishK(uint32_t tk)
-    {
-        LocalTensor<float> row = rowsBuf_.Get<float>();
-        DataCopy(row, hadOut_, D);
-        const int64_t slot = kCache_.Slot(tk);
-        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
-        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
-        RoundBf16(row, 1);
-        quant_.Run(qOutBuf_.Get<int8_t>(), qScaleOutBuf_.Get<half>(), row, 1, D, -127.0f);
-        SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
-        WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
-        kCache_.Write(slot, qOutBuf_.Get<int8_t>());
-        kScaleCache_.Write(slot, qScaleOutBuf_.Get<half>());
-        EndItem();
-    }
-
-private:
-    // cos / sin of token tk (bf16 [64]) -> fp32 in ropeBuf_ (MTE2 only; the caller waits MTE2_V).
+    // cos / sin of token tk (bf16 [64]) -> ropeBuf_ (MTE2 only; the caller waits MTE2_V).
     __aicore__ inline void LoadRope(uint32_t tk)
     {
         LocalTensor<uint8_t> r = ropeBuf_.Get<uint8_t>();
@@ -282,7 +324,7 @@ private:
         Cast(s, r[2 * ROPE * 4 + ROPE * 2].ReinterpretCast<bfloat16_t>(), RoundMode::CAST_NONE, ROPE);
         PipeBarrier<PIPE_V>();
         LocalTensor<float> tmp = tmpBuf_.Get<float>();
-        const uint32_t tb = ROWS * HALF;  // one temp [rows, 32]
+        const uint32_t tb = QROWS * HALF;  // one temp [rows, 32]
         // repeat = row: the x operands 16 blocks apart, the temps 4, cos / sin fixed (repeat stride 0)
         const BinaryRepeatParams rp(1, 1, 1, HALF * 4 / BLOCK_BYTES, ROW_BLOCKS, 0);
         Mul(tmp, x, c, uint64_t(HALF), uint8_t(rows), rp);
@@ -304,14 +346,16 @@ private:
         SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
         WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
         DataCopy(hadIn_[first * D], bf, rows * D);
-        // the next V writes to bf come after this copy, the next MTE2 writes to rows after the V reads
+        // the next V writes to bf come after this copy, the next MTE2 writes after the V reads
         SetFlag<HardEvent::MTE3_V>(EVENT_ID0);
         WaitFlag<HardEvent::MTE3_V>(EVENT_ID0);
+        SetFlag<HardEvent::MTE3_MTE2>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE3_MTE2>(EVENT_ID0);
         SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
         WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
     }
 
-    // The item's UB reads by MTE3 complete before the next item's V / MTE2 writes.
+    // The UB reads of this step's MTE3 copies complete before the next V / MTE2 writes.
     __aicore__ inline void EndItem()
     {
         SetFlag<HardEvent::MTE3_V>(EVENT_ID0);
@@ -325,15 +369,15 @@ private:
     LipqParams p_;
     uint32_t sub_ = 0;
     GlobalTensor<int32_t> qAcc_;
-    GlobalTensor<float> kParts_, wParts_, hadOut_, qNormScale_, wQbScale_;
-    GlobalTensor<bfloat16_t> hadIn_, gamma_, beta_, cos_, sin_;
+    GlobalTensor<float> kParts_, wParts_, qNormScale_, wQbScale_;
+    GlobalTensor<bfloat16_t> hadIn_, hadOut_, gamma_, beta_, cos_, sin_;
     GlobalTensor<int8_t> qInt8_;
     GlobalTensor<half> qScale_, weights_;
     CacheWriter<int8_t> kCache_;
     CacheWriter<half> kScaleCache_;
     RowQuant quant_;
     TBuf<TPosition::VECCALC> accIBuf_, rowsBuf_, scaleBuf_, bfBuf_, tmpBuf_, ropeBuf_, partsBuf_, normBuf_, qOutBuf_,
-        qScaleOutBuf_, quantBuf_;
+        qScaleOutBuf_, spreadBuf_, quantBuf_;
 };
 
 class LipqKernel {
@@ -379,9 +423,13 @@ public:
     }
 
 private:
-    __aicore__ inline uint32_t Items() const { return p_.tokens * (LipqPlan::Q_GROUPS + 1); }
-    // item u: q items first (token u / 4, group u % 4), then one k item per token
-    __aicore__ inline bool IsQ(uint32_t u) const { return u < p_.tokens * LipqPlan::Q_GROUPS; }
+    // items: one q item per token (u < t), then one k item per K_GROUP tokens; item u runs on core u % cores
+    __aicore__ inline uint32_t Items() const { return p_.tokens + CeilDiv(p_.tokens, LipqPlan::K_GROUP); }
+    __aicore__ inline bool IsQ(uint32_t u) const { return u < p_.tokens; }
+    __aicore__ inline uint32_t KRows(uint32_t group) const
+    {
+        return Min(LipqPlan::K_GROUP, p_.tokens - group * LipqPlan::K_GROUP);
+    }
 
     __aicore__ inline PrologGemmJob HadamardJob(bool q, uint32_t core) const
     {
@@ -392,6 +440,7 @@ private:
         j.out = slot + LipqPlan::HAD_IN_BYTES;
         j.k = j.n = j.kPart = j.nTile = LipqPlan::HEAD_DIM;
         j.wNd = true;
+        j.outBf16 = true;
         return j;
     }
 
@@ -411,7 +460,7 @@ private:
             const bool q = IsQ(u);
             CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_HADAMARD_IN_READY);
             gemm.ForgetA();  // the slot holds new rows
-            gemm.RunUnit(q ? hq : hk, 0, 0, q ? LipqPlan::HAD_ROWS : 1);
+            gemm.RunUnit(q ? hq : hk, 0, 0, q ? LipqPlan::HAD_ROWS : KRows(u - p_.tokens));
             CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_HADAMARD_OUT_READY);
         }
         gemm.DrainEvents();
@@ -427,18 +476,16 @@ private:
         SyncAll<false>();
         for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
             if (IsQ(u)) {
-                const uint32_t tk = u / LipqPlan::Q_GROUPS, g = u % LipqPlan::Q_GROUPS;
-                vec.PrepareQ(tk, g);
+                vec.PrepareQ(u);
                 CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
-                vec.FinishQ(tk, g);
+                vec.FinishQ(u);
             } else {
-                const uint32_t tk = u - p_.tokens * LipqPlan::Q_GROUPS;
-                if (sub == 0) vec.PrepareK(tk);
+                const uint32_t group = u - p_.tokens;
+                vec.PrepareK(group);
                 CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
-                if (sub == 1) vec.Weights(tk);  // while the cube multiplies the key
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
-                if (sub == 0) vec.FinishK(tk);
+                vec.FinishK(group);
             }
         }
     }

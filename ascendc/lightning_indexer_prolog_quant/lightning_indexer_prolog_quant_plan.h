@@ -2,7 +2,7 @@
 //   [0, Q)        q_acc   int32 [t, 8192]                 q_norm . w_qb (one K part)
 //   [Q, Q+K)      k_parts fp32  [K_PARTS, t, 128]          x . wk, one partial per 512 rows of wk
 //   [.., +W)      w_parts fp32  [W_PARTS, t, 64]           x . w_proj, one partial per 1024 rows
-//   then per core: had_in bf16 [16, 128] (4 KB), had_out fp32 [16, 128] (8 KB)
+//   then per core: had_in bf16 [64, 128] (16 KB), had_out bf16 [64, 128] (16 KB)
 #pragma once
 
 #include <cstdint>
@@ -23,12 +23,15 @@ struct LipqPlan {
     static constexpr uint32_t W_PART = 1024;
     static constexpr uint32_t W_PARTS = HIDDEN / W_PART;     // 7
     static constexpr uint32_t W_TILE = 64;
-    // Vector items: a q item is one token's 16 heads (8 per AIV), a k item one token's key and weights.
-    static constexpr uint32_t Q_GROUP = 16;
-    static constexpr uint32_t Q_GROUPS = HEADS / Q_GROUP;    // 4
-    static constexpr uint32_t HAD_ROWS = Q_GROUP;
+    // Vector items: a q item is one token's 64 query heads (AIV s: heads 32 s .. 32 s + 32), a k item up to
+    // 16 tokens' keys and head weights (AIV s: tokens 8 s .. 8 s + 8 of the group). Hadamard slots hold
+    // 64 rows in (bf16) and out (bf16, rounded by the Fixpipe).
+    static constexpr uint32_t Q_ROWS = HEADS / 2;            // q rows per AIV
+    static constexpr uint32_t K_GROUP = 16;                  // tokens per k item
+    static constexpr uint32_t K_ROWS = K_GROUP / 2;          // k rows per AIV
+    static constexpr uint32_t HAD_ROWS = HEADS;
     static constexpr uint64_t HAD_IN_BYTES = HAD_ROWS * HEAD_DIM * 2;
-    static constexpr uint64_t HAD_OUT_BYTES = HAD_ROWS * HEAD_DIM * 4;
+    static constexpr uint64_t HAD_OUT_BYTES = HAD_ROWS * HEAD_DIM * 2;
     static constexpr uint64_t CORE_BYTES = HAD_IN_BYTES + HAD_OUT_BYTES;
 
     static constexpr uint64_t QAccBytes(uint32_t t) { return uint64_t(t) * QB_COLS * 4; }

@@ -3,7 +3,8 @@
 //   prolog_headers gemm <dir> <m> <cores>   PrologGemm over PrologGemmSplit on <cores> AICs, three jobs:
 //                                           0: bf16 NZ W0 [512, 128] split by K (kPart 128, nTile 64),
 //                                           1: int8 NZ W1 [512, 96] (kPart 512, nTile 32),
-//                                           2: bf16 ND W2 [128, 128] (the Hadamard form, one unit)
+//                                           2: bf16 ND W2 [128, 128] (the Hadamard form, one unit), output
+//                                              rounded to bf16 by the Fixpipe into rows 160 apart
 //   prolog_headers quant <dir>              RowQuant: 5 rows of 128 -> int8 + fp16 scales (lo -127) and
 //                                           3 rows of 1536 -> int8 + fp32 scales (lo -128), one AIV
 //   prolog_headers cache <dir>              CacheWriter: 6 tokens' int8 rows [128] and fp16 scales into
@@ -68,8 +69,9 @@ static int run_gemm(uint32_t m, int cores)
     jobs[1].k = 512; jobs[1].n = 96; jobs[1].kPart = 512; jobs[1].nTile = 32; jobs[1].int8 = true;
     jobs[2].a = load("a2", size_t(m) * 128 * 2);
     jobs[2].w = load("w2_nd", 128 * 128 * 2);
-    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 128 * 4));
+    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 160 * 2));  // bf16 rows 160 apart
     jobs[2].k = 128; jobs[2].n = 128; jobs[2].kPart = 128; jobs[2].nTile = 128; jobs[2].wNd = true;
+    jobs[2].outBf16 = true; jobs[2].ldOut = 160;
     twin::LaunchOptions o;
     o.mode = twin::Mode::AIC_ONLY;
     o.numBlocks = cores;
@@ -84,7 +86,7 @@ static int run_gemm(uint32_t m, int cores)
     });
     save("out0", jobs[0].out, size_t(4) * m * 128 * 4);
     save("out1", jobs[1].out, size_t(m) * 96 * 4);
-    save("out2", jobs[2].out, size_t(m) * 128 * 4);
+    save("out2", jobs[2].out, size_t(m) * 160 * 2);
     return finish(r);
 }
 
