@@ -3,8 +3,7 @@
 //           (PrologGemmSplit), each weight byte streamed once; fp32 K partials -> workspace
 //   Stage3: per head of this core (the 128 heads split over the cores): int32 q_norm . w_uq_qr[:, head]
 //           (192 columns) -> q slot, set Q_READY; one head behind, wait NOPE_READY and absorb:
-//           q_nope . w_uk[head] -> fp32 absorbed slot (the AIVs round it into query_nope_out); a last
-//           Q_READY tells the AIVs that the last two absorbed slots are complete.
+//           query_nope_out[:, head] = bf16(q_nope . w_uk[head]) (the Fixpipe rounds and writes the rows).
 #pragma once
 
 #include "common/prolog_gemm.h"
@@ -69,7 +68,6 @@ public:
             if (i > 0) Absorb(h - 1, (i - 1) % MlaPlan::SLOTS);
         }
         if (h1 > h0) Absorb(h1 - 1, (h1 - h0 - 1) % MlaPlan::SLOTS);
-        CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C1V1_MLA_Q_READY);  // the last absorbed slots
     }
 
 private:
@@ -92,7 +90,8 @@ private:
         return j;
     }
 
-    // The AIVs wrote the head's q_nope into nope slot `slot`: absorbed = q_nope . w_uk[head] (ND 128 x 512).
+    // The AIVs wrote the head's q_nope into nope slot `slot`: query_nope_out[:, head] = bf16(q_nope .
+    // w_uk[head]) (w_uk[head] ND 128 x 512; output rows NQ * 512 apart).
     __aicore__ inline void Absorb(uint32_t head, uint32_t slot)
     {
         const uint32_t t = p_.tokens;
@@ -100,11 +99,13 @@ private:
         PrologGemmJob j;
         j.a = ws + slot * MlaPlan::NopeSlotBytes(t);
         j.w = gm_.wUk + uint64_t(head) * MlaPlan::NOPE * MlaPlan::KVL * 2;
-        j.out = ws + MlaPlan::SLOTS * MlaPlan::NopeSlotBytes(t) + slot * MlaPlan::AbsSlotBytes(t);
+        j.out = gm_.queryNopeOut + uint64_t(head) * MlaPlan::KVL * 2;
         j.k = j.kPart = MlaPlan::NOPE;
         j.n = MlaPlan::KVL;
         j.nTile = MlaPlan::UK_TILE;
         j.wNd = true;
+        j.outBf16 = true;
+        j.ldOut = MlaPlan::NQ * MlaPlan::KVL;
         CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_MLA_NOPE_READY);
         gemm_->ForgetA();  // the nope slot holds new rows
         for (uint32_t nt = 0; nt < j.Tiles(); ++nt) gemm_->RunUnit(j, 0, nt, t);

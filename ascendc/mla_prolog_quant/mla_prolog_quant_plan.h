@@ -3,7 +3,7 @@
 // CANN-free tiling and by the kernel.
 //   [0, CQ)          cq_parts fp32 [DQ_PARTS, t, 1536]   x . w_dq, one partial per 1024 rows of w_dq
 //   [CQ, CQ+KV)      kv_parts fp32 [DQ_PARTS, t, 576]    x . w_dkv_kr, the same K parts
-//   then per core:   q slots int32 [2, t, 192], nope slots bf16 [2, t, 128], absorbed slots fp32 [2, t, 512]
+//   then per core:   q slots int32 [2, t, 192], nope slots bf16 [2, t, 128]
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,7 @@ struct MlaPlan {
     static constexpr uint64_t CoreOffset(uint32_t t) { return KvPartsOffset(t) + uint64_t(DQ_PARTS) * t * KVC * 4; }
     static constexpr uint64_t QSlotBytes(uint32_t t) { return uint64_t(t) * QHD * 4; }
     static constexpr uint64_t NopeSlotBytes(uint32_t t) { return uint64_t(t) * NOPE * 2; }
-    static constexpr uint64_t AbsSlotBytes(uint32_t t) { return uint64_t(t) * KVL * 4; }
-    static constexpr uint64_t CoreBytes(uint32_t t) { return SLOTS * (QSlotBytes(t) + NopeSlotBytes(t) + AbsSlotBytes(t)); }
+    static constexpr uint64_t CoreBytes(uint32_t t) { return SLOTS * (QSlotBytes(t) + NopeSlotBytes(t)); }
     static constexpr uint64_t WorkspaceBytes(uint32_t t, uint32_t cores) { return CoreOffset(t) + cores * CoreBytes(t); }
 };
 

@@ -4,9 +4,8 @@
 //     q_norm_scale_out; kv = bf16(sum of the K parts): c_kv -> bf16(RMSNorm(c_kv) * gamma_ckv) -> int8 per
 //     tile of 128 -> kv_cache / k_scale_cache at the token's slot; RoPE(k_pe) -> kr_cache at the slot
 //   Stage3 (this AI core's heads; its two AIVs take half of the tokens each, ROWS at a time): per head wait
-//     Q_READY; round the absorbed query of the head two back (fp32 slot) into query_nope_out; dequantise
-//     q = bf16(int32 * q_norm_scale[token] * dequant_scale[column]), q_nope -> nope slot, RoPE(q_pe) ->
-//     query_rope_out; set NOPE_READY. A last Q_READY: round the last two absorbed heads.
+//     Q_READY; dequantise q = bf16(int32 * q_norm_scale[token] * dequant_scale[column]), q_nope -> nope
+//     slot, RoPE(q_pe) -> query_rope_out; set NOPE_READY.
 // Pipes: MTE2 loads, V, MTE3 stores; each step orders them with transient events (EVENT_ID7).
 #pragma once
 
@@ -30,7 +29,6 @@ class MlaPrologVector {
     static constexpr uint32_t QHD = MlaPlan::QHD, NOPE = MlaPlan::NOPE, NQ = MlaPlan::NQ;
     static constexpr uint32_t PARTS = MlaPlan::DQ_PARTS;
     static constexpr uint32_t ROWS = 16;      // stage-3 tokens per dequant step
-    static constexpr uint32_t ABS_ROWS = 8;   // tokens per absorbed-query rounding step
     static constexpr uint32_t ARENA_BYTES = 96 * 1024;
 
 public:
@@ -49,14 +47,11 @@ public:
         qSlots_.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(ws));
         ws += MlaPlan::SLOTS * MlaPlan::QSlotBytes(t);
         nopeSlots_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(ws));
-        ws += MlaPlan::SLOTS * MlaPlan::NopeSlotBytes(t);
-        absSlots_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws));
         cos_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.cos));
         sin_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.sin));
         dequant_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.dequantScale));
         qNorm_.SetGlobalBuffer(reinterpret_cast<__gm__ int8_t*>(gm.qNormOut));
         qScale_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(gm.qNormScaleOut));
-        queryNope_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.queryNopeOut));
         queryRope_.SetGlobalBuffer(reinterpret_cast<__gm__ bfloat16_t*>(gm.queryRopeOut));
         kvCache_.Init(gm.kvCacheOut, gm.cacheIndex, p.slots, KVL);
         kScaleCache_.Init(gm.kScaleCacheOut, gm.cacheIndex, p.slots, KVL / MlaPlan::KV_TILE);
@@ -95,14 +90,9 @@ public:
         for (uint32_t h = h0; h < h1; ++h) {
             const uint32_t i = h - h0;
             CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_MLA_Q_READY);
-            if (i >= 2) Absorbed(h - 2, i % MlaPlan::SLOTS);
             for (uint32_t c = 0; c < nr_; c += ROWS) Dequant(h, i % MlaPlan::SLOTS, r0_ + c, Min(ROWS, nr_ - c));
             CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_MLA_NOPE_READY);
         }
-        CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_MLA_Q_READY);
-        const uint32_t n = h1 - h0;
-        if (n >= 2) Absorbed(h1 - 2, (n - 2) % MlaPlan::SLOTS);
-        if (n >= 1) Absorbed(h1 - 1, (n - 1) % MlaPlan::SLOTS);
     }
 
 private:
@@ -239,33 +229,12 @@ private:
         MlaOrder<HardEvent::V_MTE2>();
     }
 
-    // This AIV's tokens of head h's absorbed query (fp32 slot) -> bf16 query_nope_out[:, h].
-    __aicore__ inline void Absorbed(uint32_t h, uint32_t slot)
-    {
-        const uint32_t t = p_.tokens;
-        UbCarve a = Arena();
-        const LocalTensor<float> f = a.Take<float>(ABS_ROWS * KVL);
-        const LocalTensor<bfloat16_t> b = a.Take<bfloat16_t>(ABS_ROWS * KVL);
-        for (uint32_t c = 0; c < nr_; c += ABS_ROWS) {
-            const uint32_t c0 = r0_ + c, nc = Min(ABS_ROWS, nr_ - c);
-            DataCopy(f, absSlots_[slot * uint64_t(t) * KVL + uint64_t(c0) * KVL], nc * KVL);
-            MlaOrder<HardEvent::MTE2_V>();
-            Cast(b, f, RoundMode::CAST_RINT, int32_t(nc * KVL));
-            MlaOrder<HardEvent::V_MTE3>();
-            DataCopy(queryNope_[(uint64_t(c0) * NQ + h) * KVL], b,
-                     DataCopyParams(uint16_t(nc), uint16_t(KVL * 2 / BLOCK_BYTES), 0,
-                                    uint16_t((NQ - 1) * KVL * 2 / BLOCK_BYTES)));
-            MlaOrder<HardEvent::MTE3_V>();
-            MlaOrder<HardEvent::V_MTE2>();
-        }
-    }
-
     MlaPrologGm gm_;
     MlaPrologParams p_;
     uint32_t core_ = 0, sub_ = 0, cores_ = 1, r0_ = 0, nr_ = 0;
-    GlobalTensor<float> cqParts_, kvParts_, absSlots_, dequant_, qScale_;
+    GlobalTensor<float> cqParts_, kvParts_, dequant_, qScale_;
     GlobalTensor<int32_t> qSlots_;
-    GlobalTensor<bfloat16_t> nopeSlots_, cos_, sin_, queryNope_, queryRope_;
+    GlobalTensor<bfloat16_t> nopeSlots_, cos_, sin_, queryRope_;
     GlobalTensor<int8_t> qNorm_;
     CacheWriter<int8_t> kvCache_;
     CacheWriter<float> kScaleCache_;
