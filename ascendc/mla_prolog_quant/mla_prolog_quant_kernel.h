@@ -54,14 +54,15 @@ __aicore__ inline void RunMlaProlog(const MlaPrologGm& gm, const MlaPrologParams
 
 }  // namespace dsa
 
-template <class V>
+// Tiling: MlaPrologQuantTilingData (a template parameter so that a fused kernel can include this header).
+template <class V, class Tiling>
 __aicore__ inline void MlaPrologQuantRun(GM_ADDR token_x, GM_ADDR w_dq, GM_ADDR w_uq_qr, GM_ADDR dequant_scale,
                                          GM_ADDR w_uk, GM_ADDR w_dkv_kr, GM_ADDR gamma_cq, GM_ADDR gamma_ckv,
                                          GM_ADDR cos, GM_ADDR sin, GM_ADDR cache_index, GM_ADDR kv_cache,
                                          GM_ADDR kr_cache, GM_ADDR k_scale_cache, GM_ADDR q_norm_out,
                                          GM_ADDR q_norm_scale_out, GM_ADDR query_nope_out, GM_ADDR query_rope_out,
                                          GM_ADDR kv_cache_out, GM_ADDR kr_cache_out, GM_ADDR k_scale_cache_out,
-                                         GM_ADDR userWorkspace, const MlaPrologQuantTilingData& tiling)
+                                         GM_ADDR userWorkspace, const Tiling& tiling)
 {
     (void)kv_cache;  // updated in place: the *_out tensors are the same GM buffers
     (void)kr_cache;

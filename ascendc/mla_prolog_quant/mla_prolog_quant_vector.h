@@ -29,7 +29,7 @@ class MlaPrologVector {
     static constexpr uint32_t QHD = MlaPlan::QHD, NOPE = MlaPlan::NOPE, NQ = MlaPlan::NQ;
     static constexpr uint32_t PARTS = MlaPlan::DQ_PARTS;
     static constexpr uint32_t ROWS = 16;      // stage-3 tokens per dequant step
-    static constexpr uint32_t ARENA_BYTES = 96 * 1024;
+    static constexpr uint32_t ARENA_BYTES = 64 * 1024;  // the larger of the two stages' working sets
 
 public:
     __aicore__ inline void Init(TPipe* pipe, const MlaPrologGm& gm, const MlaPrologParams& p, uint32_t core,
@@ -112,22 +112,32 @@ private:
         PipeBarrier<PIPE_V>();
     }
 
-    // dst[0, n) = sum over the K parts (parts n values apart), in part order.
-    __aicore__ inline void SumParts(const LocalTensor<float>& dst, const LocalTensor<float>& parts, uint32_t n)
+    // cq / kv = the token's K parts summed in part order (two parts in UB at a time).
+    __aicore__ inline void SumParts(uint32_t tok, const LocalTensor<float>& cq, const LocalTensor<float>& kv,
+                                    const LocalTensor<float>& ring)
     {
-        Add(dst, parts, parts[n], int32_t(n));
-        for (uint32_t p = 2; p < PARTS; ++p) {
+        const uint32_t t = p_.tokens;
+        for (uint32_t p = 0; p < PARTS; ++p) {
+            const LocalTensor<float> c = ring[(p % 2) * (QL + KVC)], k = c[QL];
+            MlaOrder<HardEvent::V_MTE2>();  // the adds of part p - 2 have read the slot
+            DataCopy(c, cqParts_[(uint64_t(p) * t + tok) * QL], QL);
+            DataCopy(k, kvParts_[(uint64_t(p) * t + tok) * KVC], KVC);
+            MlaOrder<HardEvent::MTE2_V>();
+            if (p == 0) {
+                Adds(cq, c, 0.0f, int32_t(QL));
+                Adds(kv, k, 0.0f, int32_t(KVC));
+            } else {
+                Add(cq, cq, c, int32_t(QL));
+                Add(kv, kv, k, int32_t(KVC));
+            }
             PipeBarrier<PIPE_V>();
-            Add(dst, dst, parts[p * n], int32_t(n));
         }
-        PipeBarrier<PIPE_V>();
     }
 
     __aicore__ inline void Token(uint32_t tok)
     {
-        const uint32_t t = p_.tokens;
         UbCarve a = Arena();
-        const LocalTensor<float> cqParts = a.Take<float>(PARTS * QL), kvParts = a.Take<float>(PARTS * KVC);
+        const LocalTensor<float> ring = a.Take<float>(2 * (QL + KVC));
         const LocalTensor<float> cq = a.Take<float>(QL), kv = a.Take<float>(KVC);
         const LocalTensor<bfloat16_t> csRaw = a.Take<bfloat16_t>(2 * ROPE);
         const LocalTensor<float> cs = a.Take<float>(2 * ROPE), kr = a.Take<float>(ROPE);
@@ -138,16 +148,11 @@ private:
         const LocalTensor<float> qSc = a.Take<float>(8), kSc = a.Take<float>(8);
         const LocalTensor<bfloat16_t> krB = a.Take<bfloat16_t>(ROPE);
 
-        for (uint32_t p = 0; p < PARTS; ++p) {
-            DataCopy(cqParts[p * QL], cqParts_[(uint64_t(p) * t + tok) * QL], QL);
-            DataCopy(kvParts[p * KVC], kvParts_[(uint64_t(p) * t + tok) * KVC], KVC);
-        }
+        SumParts(tok, cq, kv, ring);
         DataCopy(csRaw, cos_[uint64_t(tok) * ROPE], ROPE);
         DataCopy(csRaw[ROPE], sin_[uint64_t(tok) * ROPE], ROPE);
         const int64_t slot = kvCache_.Slot(tok);
         MlaOrder<HardEvent::MTE2_V>();
-        SumParts(cq, cqParts, QL);
-        SumParts(kv, kvParts, KVC);
         Cast(cs, csRaw, RoundMode::CAST_NONE, int32_t(2 * ROPE));
         RoundBf16(cq, bf, QL);   // cq = bf16(x @ w_dq)
         RoundBf16(kv, bf, KVC);  // kv = bf16(x @ w_dkv_kr)
