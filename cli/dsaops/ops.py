@@ -101,12 +101,14 @@ def problem_of(binding: Binding) -> tuple[int, dict, dict, dict]:
     return variant, dict(binding.dims), dict(binding.attrs), present
 
 
-def _outputs(binding: Binding) -> list[np.ndarray]:
+def output_buffers(binding: Binding) -> list[np.ndarray]:
+    """The output arrays a launch writes: an in-place output (opdef ``aliases``) starts as a copy of its
+    input (on the device it is that input's memory), every other one is poisoned with 0xA5 bytes."""
     outs = []
     for t in binding.op.outputs:
         shape = binding.output_shape(t.name)
         arr = np.empty(shape, dtype=binding.output_dtype(t.name))
-        if t.aliases is not None:  # updated in place: on the device the output is the input's memory
+        if t.aliases is not None:
             arr[...] = np.asarray(binding.tensors[t.aliases], dtype=arr.dtype)
         else:
             arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
@@ -114,14 +116,36 @@ def _outputs(binding: Binding) -> list[np.ndarray]:
     return outs
 
 
+def input_buffers(binding: Binding, pre_converted: dict | None = None) -> list:
+    """The input arrays of a launch, in opdef order: each in its declared device format (FRACTAL_NZ
+    inputs converted from ND by ``dsaops.formats``; ``pre_converted`` maps names to ``NzWeight``s passed
+    as they are), None for an absent optional input."""
+    pre_converted = pre_converted or {}
+    inputs = []
+    for t in binding.op.inputs:
+        value = binding.tensors.get(t.name)
+        if value is None:
+            inputs.append(None)
+        else:
+            value = pre_converted.get(t.name, value)
+            inputs.append(formats.to_device_format(value, t.format, binding.variant.dtypes[t.name].numpy))
+    return inputs
+
+
+def split_pre_converted(args: dict) -> tuple[dict, dict]:
+    """(args with ND views for the checks, the ``NzWeight`` arguments to launch as they are)."""
+    pre_nz = {n: v for n, v in args.items() if isinstance(v, formats.NzWeight)}
+    if pre_nz:
+        args = {**args, **{n: v.to_nd() for n, v in pre_nz.items()}}
+    return args, pre_nz
+
+
 def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC, kernels: Path | None = None,
          build_root: Path | None = None):
     """Run ``op`` on named arguments ``args`` (parameter name -> value); see the module docstring."""
     if backend not in BACKENDS:
         raise ConstraintError(f"{op.name}: backend must be one of {list(BACKENDS)}, got {backend!r}")
-    pre_nz = {n: v for n, v in args.items() if isinstance(v, formats.NzWeight)}
-    if pre_nz:  # the checks read the ND values; the launch takes the caller's NZ bytes as they are
-        args = {**args, **{n: v.to_nd() for n, v in pre_nz.items()}}
+    args, pre_nz = split_pre_converted(args)  # the checks read ND values; NZ bytes are launched as given
     binding = bind(op, args)
     if backend == "npu":
         raise NotAvailable(f"{op.name}: backend 'npu' is not available on this machine (it needs an Ascend NPU "
@@ -134,15 +158,8 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
     t0 = time.perf_counter()
     tiling = lib.tiling(soc, variant, dims, attrs, present)
     tiling_s = time.perf_counter() - t0
-    inputs = []
-    for t in op.inputs:
-        value = binding.tensors.get(t.name)
-        if value is None:
-            inputs.append(None)
-        else:
-            value = pre_nz.get(t.name, value)
-            inputs.append(formats.to_device_format(value, t.format, binding.variant.dtypes[t.name].numpy))
-    outputs = _outputs(binding)
+    inputs = input_buffers(binding, pre_nz)
+    outputs = output_buffers(binding)
     t0 = time.perf_counter()
     lib.launch(soc, inputs, outputs, tiling)
     wall = time.perf_counter() - t0
