@@ -91,7 +91,7 @@ class TwinBackend(Backend):
         return lib
 
     def run(self, op: OpDef, inputs: dict, soc: str) -> tuple[tuple, RunInfo]:
-        from ..ops import input_buffers, output_buffers, problem_of, split_pre_converted
+        from ..ops import launch_buffers, problem_of, split_pre_converted
         from ..validate import bind
 
         inputs, pre_nz = split_pre_converted(inputs)
@@ -101,8 +101,7 @@ class TwinBackend(Backend):
             raise CannotRun(f"{op.name}: the twin does not know SoC {soc!r}")
         variant, dims, attrs, present = problem_of(binding)
         tiling = lib.tiling(soc, variant, dims, attrs, present)
-        args = input_buffers(binding, pre_nz)  # the declared device formats (FRACTAL_NZ weights), as dsaops.ops
-        outs = output_buffers(binding)
+        args, outs = launch_buffers(binding, pre_nz)  # device formats, in-place outputs: as dsaops.ops
         t0 = time.perf_counter()
         lib.launch(soc, args, outs, tiling)
         wall = time.perf_counter() - t0
