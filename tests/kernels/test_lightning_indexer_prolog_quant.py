@@ -137,3 +137,20 @@ def test_cache_index_constraints_read_the_data_in_python(case, build_root):
 def test_valid_base_call_passes_both_checks(build_root):
     bind(OP, _base())
     ops.check_tiling(OP, _base(), build_root=build_root)
+
+
+def test_verify_twin_backend_launches_like_dsaops_ops(build_root):
+    # dsaops verify's twin backend prepares the launch with the same helpers: NZ weights, in-place caches
+    from dsaops.verify.backends import TwinBackend
+
+    inputs = cases.generate(OP.name, {"B": 2, "S1": 1, "S2": 200}, 9)
+    want = ops.run(OP.name, **inputs, build_root=build_root)
+    backend = TwinBackend(pkg=None)
+    backend._libs[OP.name] = ops.library(OP, build_root=build_root)  # the library a package would hold
+    try:
+        got, info = backend.run(OP, dict(inputs), "ascend910_93")
+    finally:
+        backend.close()
+    assert info.block_dim == 24
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
