@@ -142,8 +142,11 @@ public:
 private:
     struct Key {
         GM_ADDR src = nullptr;
-        uint32_t a = 0, b = 0;
-        __aicore__ inline bool operator==(const Key& o) const { return src == o.src && a == o.a && b == o.b; }
+        uint32_t a = 0, b = 0, c = 0;
+        __aicore__ inline bool operator==(const Key& o) const
+        {
+            return src == o.src && a == o.a && b == o.b && c == o.c;
+        }
     };
     static constexpr event_t EV_A = EVENT_ID0;
     static constexpr event_t EV_W0 = EVENT_ID1;
@@ -182,7 +185,7 @@ private:
         for (uint32_t m0 = 0; m0 < m; m0 += MBLOCK) {
             const uint32_t mb = Min(MBLOCK, m - m0), mPad = Align(mb, 16u);
             // A block [mb, kPart] -> L1 NZ (mPad rows per band), unless it is there already.
-            const Key aKey{job.a, k0 + 1, m0 + 1};
+            const Key aKey{job.a, k0 + 1, m0 + 1, kPart};  // an A block is kPart columns wide
             WaitFlag<HardEvent::MTE1_MTE2>(EV_A);
             LocalTensor<T> aL1 = aL1Buf_.Get<T>();
             if (!(aKey_ == aKey) || aRows_ != mb) {

@@ -422,6 +422,41 @@ public:
         }
     }
 
+    // The stages, for a kernel that fuses this op with others (mla_indexer_prolog_quant): the GEMM jobs,
+    // and the item loops that follow the GEMMs' SyncAll.
+    static constexpr uint32_t JOB_W_QB = 0, JOB_WK = 1, JOB_W_PROJ = 2;
+    __aicore__ inline const PrologGemmJob& Job(uint32_t j) const { return jobs_[j]; }
+
+    __aicore__ inline void CubeItems(PrologGemm& gemm, uint32_t core)
+    {
+        const PrologGemmJob hq = HadamardJob(true, core), hk = HadamardJob(false, core);
+        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
+            const bool q = IsQ(u);
+            CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_HADAMARD_IN_READY);
+            gemm.ForgetA();  // the slot holds new rows
+            gemm.RunUnit(q ? hq : hk, 0, 0, q ? LipqPlan::HAD_ROWS : KRows(u - p_.tokens));
+            CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_HADAMARD_OUT_READY);
+        }
+    }
+
+    __aicore__ inline void VectorItems(LipqVector& vec, uint32_t core)
+    {
+        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
+            if (IsQ(u)) {
+                vec.PrepareQ(u);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
+                vec.FinishQ(u);
+            } else {
+                const uint32_t group = u - p_.tokens;
+                vec.PrepareK(group);
+                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
+                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
+                vec.FinishK(group);
+            }
+        }
+    }
+
 private:
     // items: one q item per token (u < t), then one k item per K_GROUP tokens; item u runs on core u % cores
     __aicore__ inline uint32_t Items() const { return p_.tokens + CeilDiv(p_.tokens, LipqPlan::K_GROUP); }
@@ -455,14 +490,7 @@ private:
         split.ForEachUnit(core, [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm.RunUnit(jobs_[j], kp, nt, p_.tokens); });
         PipeBarrier<PIPE_ALL>();
         SyncAll<false>();
-        const PrologGemmJob hq = HadamardJob(true, core), hk = HadamardJob(false, core);
-        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
-            const bool q = IsQ(u);
-            CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V1C2_HADAMARD_IN_READY);
-            gemm.ForgetA();  // the slot holds new rows
-            gemm.RunUnit(q ? hq : hk, 0, 0, q ? LipqPlan::HAD_ROWS : KRows(u - p_.tokens));
-            CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_HADAMARD_OUT_READY);
-        }
+        CubeItems(gemm, core);
         gemm.DrainEvents();
     }
 
@@ -474,20 +502,7 @@ private:
         vec.Init(gm_, p_, core, sub, &pipe);
         PipeBarrier<PIPE_ALL>();
         SyncAll<false>();
-        for (uint32_t u = core; u < Items(); u += GetBlockNum()) {
-            if (IsQ(u)) {
-                vec.PrepareQ(u);
-                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
-                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
-                vec.FinishQ(u);
-            } else {
-                const uint32_t group = u - p_.tokens;
-                vec.PrepareK(group);
-                CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_HADAMARD_IN_READY);
-                CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_HADAMARD_OUT_READY);
-                vec.FinishK(group);
-            }
-        }
+        VectorItems(vec, core);
     }
 
     LipqGm gm_;
@@ -497,13 +512,15 @@ private:
 
 }  // namespace dsa
 
-template <class V>
+// Tiling: LightningIndexerPrologQuantTilingData (a template parameter so that a fused kernel can include
+// this header without it).
+template <class V, class Tiling>
 __aicore__ inline void LightningIndexerPrologQuantRun(
     GM_ADDR x_in, GM_ADDR q_norm_in, GM_ADDR q_norm_scale_in, GM_ADDR w_qb_in, GM_ADDR w_qb_scale_in, GM_ADDR wk_in,
     GM_ADDR w_proj_in, GM_ADDR ln_gamma_k_in, GM_ADDR ln_beta_k_in, GM_ADDR cos_idx_rope_in, GM_ADDR sin_idx_rope_in,
     GM_ADDR hadamard_q_in, GM_ADDR hadamard_k_in, GM_ADDR k_int8_in, GM_ADDR k_scale_in, GM_ADDR k_cache_index_in,
     GM_ADDR q_int8_out, GM_ADDR q_scale_out, GM_ADDR k_int8_out, GM_ADDR k_scale_out, GM_ADDR weights_out,
-    GM_ADDR userWorkspace, const LightningIndexerPrologQuantTilingData& tiling)
+    GM_ADDR userWorkspace, const Tiling& tiling)
 {
     (void)k_int8_in;  // updated in place: k_int8_out / k_scale_out are the same memory on the device
     (void)k_scale_in;
