@@ -142,10 +142,10 @@ public:
 private:
     struct Key {
         GM_ADDR src = nullptr;
-        uint32_t a = 0, b = 0, c = 0;
+        uint32_t a = 0, b = 0, c = 0, d = 0;
         __aicore__ inline bool operator==(const Key& o) const
         {
-            return src == o.src && a == o.a && b == o.b && c == o.c;
+            return src == o.src && a == o.a && b == o.b && c == o.c && d == o.d;
         }
     };
     static constexpr event_t EV_A = EVENT_ID0;
@@ -162,7 +162,7 @@ private:
         const uint32_t kPart = job.kPart, nTile = job.nTile, n1 = nTile / 16;
 
         // W unit -> an L1 slot (reused when a slot already holds it).
-        const Key wKey{job.w, kp, nt};
+        const Key wKey{job.w, k0 + 1, n0 + 1, kPart, nTile};  // a W unit is kPart x nTile from (k0, n0)
         uint32_t slot = 2;
         for (uint32_t s = 0; s < 2; ++s)
             if (wKey_[s] == wKey) slot = s;

@@ -95,6 +95,22 @@ def test_gemm_jobs_match_numpy_and_read_each_weight_once(exe, tmp_path, m, cores
     assert sum(_core_bytes(out, "L0C_GM")) == (4 * m * 128 + m * 96) * 4 + m * 128 * 2
 
 
+def test_gemm_reloads_a_when_the_k_part_widens(exe, tmp_path):
+    # the same A and K offset with a wider K part must not reuse the narrower block left in L1
+    rng = np.random.default_rng(11)
+    m = 24
+    a0 = rng.standard_normal((m, 512)).astype(BF16)
+    w0 = rng.standard_normal((512, 128)).astype(BF16)
+    a0.tofile(tmp_path / "a0.bin")
+    nd_to_nz(w0).tofile(tmp_path / "w0_nz.bin")
+    _run(exe, "akey", tmp_path, m)
+    f64 = lambda x: x.astype(np.float64)  # noqa: E731
+    np.testing.assert_allclose(np.fromfile(tmp_path / "narrow.bin", np.float32).reshape(m, 128),
+                               f64(a0[:, :256]) @ f64(w0[:256]), rtol=2e-6, atol=2e-5)
+    np.testing.assert_allclose(np.fromfile(tmp_path / "wide.bin", np.float32).reshape(m, 128), f64(a0) @ f64(w0),
+                               rtol=2e-6, atol=2e-5)
+
+
 def test_row_quant_matches_the_golden_bit_for_bit(exe, tmp_path):
     rng = np.random.default_rng(7)
     x128 = (rng.standard_normal((5, 128)) * np.array([[1], [1e-3], [50], [1], [1]])).astype(np.float32)

@@ -5,6 +5,7 @@
 //                                           1: int8 NZ W1 [512, 96] (kPart 512, nTile 32),
 //                                           2: bf16 ND W2 [128, 128] (the Hadamard form, one unit), output
 //                                              rounded to bf16 by the Fixpipe into rows 160 apart
+//   prolog_headers akey <dir> <m>           two units on one AIC over the same A, K part 256 then 512
 //   prolog_headers quant <dir>              RowQuant: 5 rows of 128 -> int8 + fp16 scales (lo -127) and
 //                                           3 rows of 1536 -> int8 + fp32 scales (lo -128), one AIV
 //   prolog_headers cache <dir>              CacheWriter: 6 tokens' int8 rows [128] and fp16 scales into
@@ -87,6 +88,35 @@ static int run_gemm(uint32_t m, int cores)
     save("out0", jobs[0].out, size_t(4) * m * 128 * 4);
     save("out1", jobs[1].out, size_t(m) * 96 * 4);
     save("out2", jobs[2].out, size_t(m) * 160 * 2);
+    return finish(r);
+}
+
+// One AIC runs a unit of A [m, 512] x W0 rows [0, 256) (kPart 256), then a unit of the same A with kPart 512:
+// the second must load the whole 512-wide A block (an A block is keyed by its source, K offset, rows and width).
+static int run_akey(uint32_t m)
+{
+    dsa::PrologGemmJob narrow, wide;
+    narrow.a = wide.a = load("a0", size_t(m) * 512 * 2);
+    narrow.w = wide.w = load("w0_nz", 512 * 128 * 2);
+    narrow.out = static_cast<uint8_t*>(GmAlloc(size_t(2) * m * 128 * 4));
+    wide.out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 128 * 4));
+    narrow.k = wide.k = 512;
+    narrow.n = wide.n = 128;
+    narrow.nTile = wide.nTile = 128;
+    narrow.kPart = 256;
+    wide.kPart = 512;
+    twin::LaunchOptions o;
+    o.mode = twin::Mode::AIC_ONLY;
+    auto r = twin::launch_body(o, [&] {
+        TPipe pipe;
+        dsa::PrologGemm gemm;
+        gemm.Init(&pipe);
+        gemm.RunUnit(narrow, 0, 0, m);
+        gemm.RunUnit(wide, 0, 0, m);
+        gemm.DrainEvents();
+    });
+    save("narrow", narrow.out, size_t(m) * 128 * 4);  // part 0 only
+    save("wide", wide.out, size_t(m) * 128 * 4);
     return finish(r);
 }
 
@@ -190,6 +220,7 @@ int main(int argc, char** argv)
     const std::string mode = argv[1];
     g_dir = argv[2];
     if (mode == "gemm" && argc == 5) return run_gemm(uint32_t(std::atoi(argv[3])), std::atoi(argv[4]));
+    if (mode == "akey" && argc == 4) return run_akey(uint32_t(std::atoi(argv[3])));
     if (mode == "quant") return run_quant();
     if (mode == "cache") return run_cache();
     return 2;
