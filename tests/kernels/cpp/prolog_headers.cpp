@@ -1,7 +1,8 @@
 // Twin checks of the prologs' shared headers (ascendc/common/prolog_gemm.h, row_quant.h, cache_write.h).
 // The Python side (tests/kernels/test_prolog_headers.py) writes the inputs as raw files into <dir>, runs
-//   prolog_headers gemm <dir> <m> <cores>   PrologGemm over PrologGemmSplit on <cores> AICs, three jobs:
+//   prolog_headers gemm <dir> <m> <cores>   PrologGemm over PrologGemmSplit on <cores> AICs, four jobs:
 //                                           0: bf16 NZ W0 [512, 128] split by K (kPart 128, nTile 64),
+//                                           0b: bf16 NZ W3 [512, 64] on the same A and K parts (a chain),
 //                                           1: int8 NZ W1 [512, 96] (kPart 512, nTile 32),
 //                                           2: bf16 ND W2 [128, 128] (the Hadamard form, one unit), output
 //                                              rounded to bf16 by the Fixpipe into rows 160 apart
@@ -59,20 +60,24 @@ static int finish(const twin::LaunchReport& r)
 
 static int run_gemm(uint32_t m, int cores)
 {
-    dsa::PrologGemmJob jobs[3];
+    dsa::PrologGemmJob jobs[4];
     jobs[0].a = load("a0", size_t(m) * 512 * 2);
     jobs[0].w = load("w0_nz", 512 * 128 * 2);
     jobs[0].out = static_cast<uint8_t*>(GmAlloc(size_t(4) * m * 128 * 4));
     jobs[0].k = 512; jobs[0].n = 128; jobs[0].kPart = 128; jobs[0].nTile = 64;
-    jobs[1].a = load("a1", size_t(m) * 512);
-    jobs[1].w = load("w1_nz", 512 * 96);
-    jobs[1].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 96 * 4));
-    jobs[1].k = 512; jobs[1].n = 96; jobs[1].kPart = 512; jobs[1].nTile = 32; jobs[1].int8 = true;
-    jobs[2].a = load("a2", size_t(m) * 128 * 2);
-    jobs[2].w = load("w2_nd", 128 * 128 * 2);
-    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 160 * 2));  // bf16 rows 160 apart
-    jobs[2].k = 128; jobs[2].n = 128; jobs[2].kPart = 128; jobs[2].nTile = 128; jobs[2].wNd = true;
-    jobs[2].outBf16 = true; jobs[2].ldOut = 160;
+    jobs[1].a = jobs[0].a;  // the same A and K parts: one chain with job 0
+    jobs[1].w = load("w3_nz", 512 * 64 * 2);
+    jobs[1].out = static_cast<uint8_t*>(GmAlloc(size_t(4) * m * 64 * 4));
+    jobs[1].k = 512; jobs[1].n = 64; jobs[1].kPart = 128; jobs[1].nTile = 32;
+    jobs[2].a = load("a1", size_t(m) * 512);
+    jobs[2].w = load("w1_nz", 512 * 96);
+    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 96 * 4));
+    jobs[2].k = 512; jobs[2].n = 96; jobs[2].kPart = 512; jobs[2].nTile = 32; jobs[2].int8 = true;
+    jobs[3].a = load("a2", size_t(m) * 128 * 2);
+    jobs[3].w = load("w2_nd", 128 * 128 * 2);
+    jobs[3].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 160 * 2));  // bf16 rows 160 apart
+    jobs[3].k = 128; jobs[3].n = 128; jobs[3].kPart = 128; jobs[3].nTile = 128; jobs[3].wNd = true;
+    jobs[3].outBf16 = true; jobs[3].ldOut = 160;
     twin::LaunchOptions o;
     o.mode = twin::Mode::AIC_ONLY;
     o.numBlocks = cores;
@@ -81,13 +86,14 @@ static int run_gemm(uint32_t m, int cores)
         dsa::PrologGemm gemm;
         gemm.Init(&pipe);
         dsa::PrologGemmSplit split;
-        split.Init(jobs, 3, GetBlockNum());
+        split.Init(jobs, 4, GetBlockNum());
         split.ForEachUnit(GetBlockIdx(), [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm.RunUnit(jobs[j], kp, nt, m); });
         gemm.DrainEvents();
     });
     save("out0", jobs[0].out, size_t(4) * m * 128 * 4);
-    save("out1", jobs[1].out, size_t(m) * 96 * 4);
-    save("out2", jobs[2].out, size_t(m) * 160 * 2);
+    save("out3", jobs[1].out, size_t(4) * m * 64 * 4);
+    save("out1", jobs[2].out, size_t(m) * 96 * 4);
+    save("out2", jobs[3].out, size_t(m) * 160 * 2);
     return finish(r);
 }
 
