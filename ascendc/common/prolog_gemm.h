@@ -8,10 +8,11 @@
 // same A and K parts form a chain whose K parts interleave, so the A block also serves every job of the
 // chain); the units of every job of the call are laid end to end by bytes and each unit belongs to the
 // core whose equal share of the total bytes holds the unit's middle byte (PrologGemmSplit): every core
-// streams about total / cores bytes, each weight byte is read by one core. A job with kPart < k is split by K: unit (kp, nt)
-// writes its partial product to part kp of the output ([parts, m, n]); the vector side adds the parts
-// (a reduction where the columns run short: wk has 128 columns, w_proj 64). A job with kPart == k
-// writes the finished C.
+// streams about total / cores bytes, each weight byte is read by one core. A job with kPart < k is split
+// by K: unit (kp, nt) writes its partial product to part kp of the output ([parts, m, n]); the vector
+// side adds the parts (a reduction where the columns run short: wk has 128 columns, w_proj 64). A job
+// with kPart == k writes the finished C. A and W blocks in L1 are reused only when source, offsets and
+// sizes all match (ForgetA when a workspace A is rewritten between units).
 //
 // Element types: bf16 (fp32 accumulation) and int8 (int32 accumulation: the dequant by the per-token
 // and per-channel scales is the caller's vector stage). Rows of A go 64 at a time (MBLOCK); per unit
@@ -49,8 +50,8 @@ struct PrologGemmJob {
     __aicore__ inline uint64_t UnitBytes() const { return uint64_t(kPart) * nTile * ElemBytes(); }
 };
 
-// Which core streams which unit: unit bytes laid end to end, core c owns the units whose middle byte
-// falls in [c * total / cores, (c + 1) * total / cores).
+// Which core streams which unit: unit bytes laid end to end (chains interleaved by K part), core c owns
+// the units whose middle byte falls in [c * total / cores, (c + 1) * total / cores).
 class PrologGemmSplit {
 public:
     static constexpr uint32_t MAX_JOBS = 4;
