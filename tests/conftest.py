@@ -92,12 +92,42 @@ def tiny_text() -> str:
 
 
 @pytest.fixture
+def tiny_kinds_text() -> str:
+    """The tiny opdef with an attr of every type: alpha float, layout str (choices), mode int [0, 3], flag
+    bool, sizes list_int (required: a list default is not a YAML scalar)."""
+    extra = ("  - name: flag\n    doc: a switch\n    type: bool\n    default: false\n"
+             "  - name: sizes\n    doc: a list\n    type: list_int\n")
+    return TINY.replace("signature: [x, '*', lengths, alpha, layout, mode]",
+                        extra + "signature: [x, '*', lengths, alpha, layout, mode, flag, sizes]")
+
+
+@pytest.fixture
 def opdef_dir(tmp_path: Path, monkeypatch):
     """A folder to write opdefs into; the cwd is its parent so locations read opdefs/<file>."""
     folder = tmp_path / "opdefs"
     folder.mkdir()
     monkeypatch.chdir(tmp_path)
     return folder
+
+
+@pytest.fixture(scope="session")
+def catalog_case():
+    """``catalog_case(op, case_id)``: (OpDef, Case, CaseResult) of a catalog case, generated and run through the
+    golden once per session (model-size cases take seconds): tests/golden and the export test share them."""
+    from dsaops.golden_export import run_case
+    from dsaops.opdef import load_opdefs
+
+    ops = load_opdefs()
+    done: dict[tuple[str, str], tuple] = {}
+
+    def get(op_name: str, case_id: str):
+        if (op_name, case_id) not in done:
+            op = ops[op_name]
+            case = next(c for c in op.all_cases() if c.id == case_id)
+            done[op_name, case_id] = (op, case, run_case(op, case))
+        return done[op_name, case_id]
+
+    return get
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -274,3 +274,43 @@ def test_interrupt_while_replacing_a_case_keeps_the_previous_one(tmp_path, monke
     monkeypatch.undo()
     assert sorted(p.name for p in folder.parent.iterdir()) == [case.id]
     assert (folder / "manifest.json").read_text() == before
+
+
+#: ops 6-9 (model-size weights, paged caches updated in place, fused stages): one catalog case each, the one
+#: tests/golden checks against the brute force (conftest.catalog_case runs it once per session)
+MODEL_CASES = [("mla_prolog_quant", "decode_b2_s1_1"), ("lightning_indexer_prolog_quant", "decode_b2_s1_1"),
+               ("mla_indexer_prolog_quant", "decode_b2_s1_1"), ("sparse_attention", "mtp_b2_s1_2_topk64")]
+
+
+def _perturbed(entry, value):
+    """The golden output with one defect its manifest rule must catch."""
+    wrong = np.array(value, copy=True)
+    flat = wrong.reshape(-1)
+    rule = entry["compare"]["rule"]
+    if rule == "int8":
+        flat[np.argmax(np.abs(flat) < 100)] += 3  # one element 3 away (the rule allows 2)
+    elif rule == "fp16_scale":
+        flat[np.argmax(flat != 0)] += np.float16(0.01)
+    else:  # float rules: a 5% wrong scale (softmax_scale, a norm's gamma...)
+        wrong = (wrong.astype(np.float32) * np.float32(1.05)).astype(value.dtype)
+    return wrong
+
+
+@pytest.mark.parametrize("op_name, case_id", MODEL_CASES, ids=[op for op, _ in MODEL_CASES])
+def test_model_size_case_exports_the_golden_values(catalog_case, tmp_path, op_name, case_id):
+    op, case, result = catalog_case(op_name, case_id)
+    folder = export_case(op, result, case, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["attrs"] == {a.name: result.inputs[a.name] for a in op.attrs if a.name in result.inputs}
+    tensors = {e["name"]: e for e in manifest["tensors"]}
+    for name, value in result.inputs.items():  # every input, byte for byte as the golden saw it
+        if isinstance(value, np.ndarray):
+            got = load_tensor(folder, tensors[name])
+            assert got.dtype == value.dtype and got.tobytes() == np.ascontiguousarray(value).tobytes(), name
+    for t in op.outputs:  # every expected output is the golden's, and its rule (from the files) passes it only
+        entry = tensors[t.name]
+        expected = load_tensor(folder, entry)
+        golden_value = result.outputs[t.name]
+        assert expected.dtype == golden_value.dtype and expected.tobytes() == golden_value.tobytes(), t.name
+        assert judge(folder, entry, expected), t.name
+        assert not judge(folder, entry, _perturbed(entry, expected)), f"{t.name}: a defect passes its rule"

@@ -1,20 +1,44 @@
-"""The wheel carries opdefs/, templates/ and ascendc/ so a non-editable install works anywhere."""
+"""The wheel carries opdefs/, templates/ and ascendc/ so a non-editable install works anywhere.
+
+The wheel is built from the local environment only (no package index, no isolated build env): the
+PEP 517 hook of the build backend installed beside the tests (hatchling, in the `test` extra), which
+is what `pip wheel --no-build-isolation` calls, without pip's start-up (0.7 s instead of 8 s).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run ``cmd``; on failure the assertion shows the command, its exit code and all it printed."""
+    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    assert done.returncode == 0, (f"{' '.join(cmd)} exited {done.returncode}\n"
+                                  f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
+    return done
+
+
+def build_wheel(out: Path) -> Path:
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("the build backend hatchling is not installed (python -m pip install -e '.[test]' installs it); "
+                    "without it pip would need a package index to build the wheel")
+    name = run([sys.executable, "-c", "import sys; from hatchling.build import build_wheel; print(build_wheel(sys.argv[1]))",
+                str(out)], cwd=ROOT).stdout.strip().splitlines()[-1]
+    assert [p.name for p in out.glob("dsaops-*.whl")] == [name]
+    return out / name
+
+
 def test_wheel_ships_data_and_finds_it_from_another_directory(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path)],
-                   check=True, capture_output=True)
-    [wheel] = list(tmp_path.glob("dsaops-*.whl"))
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for opdef in sorted((ROOT / "opdefs").glob("*.yaml")):
         assert f"dsaops/_data/opdefs/{opdef.name}" in names
@@ -36,7 +60,6 @@ def test_wheel_ships_data_and_finds_it_from_another_directory(tmp_path):
     code = ("import dsaops.resources as r, dsaops.opdef as o; "
             "print(r.opdefs_dir()); print(len(o.load_opdefs()))")
     env = {**os.environ, "PYTHONPATH": str(unpacked)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = run([sys.executable, "-c", code], cwd=elsewhere, env=env).stdout.split()
     assert out[0] == str(unpacked / "dsaops" / "_data" / "opdefs")
     assert out[1] == str(len(list((ROOT / "opdefs").glob("*.yaml"))))

@@ -137,3 +137,147 @@ def test_derived_dim_constraint_message(opdef_dir, tiny_text):
     with pytest.raises(ConstraintError) as info:
         bind(op, {"x": np.zeros((4000,), np.float16), "layout": "N"})
     assert str(info.value) == "tiny: H must be at most 1000, got 2000"
+
+
+@pytest.fixture
+def kinds_op(opdef_dir, tiny_kinds_text):
+    (opdef_dir / "tiny.yaml").write_text(tiny_kinds_text)
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+@pytest.mark.parametrize("attr, value, message", [
+    ("mode", True, "mode must be an int, got True (bool)"),
+    ("mode", np.bool_(False), f"mode must be an int, got {np.bool_(False)!r} (bool)"),
+    ("mode", 1.0, "mode must be an int, got 1.0 (float)"),
+    ("mode", "1", "mode must be an int, got '1' (str)"),
+    ("mode", -1, "mode must be in [0, 3], got -1"),
+    ("mode", 4, "mode must be in [0, 3], got 4"),
+    ("mode", np.int64(4), "mode must be in [0, 3], got 4"),
+    ("alpha", True, "alpha must be a float, got True (bool)"),
+    ("alpha", "1.0", "alpha must be a float, got '1.0' (str)"),
+    ("layout", 1, "layout must be a str, got 1 (int)"),
+    ("layout", "bn", "layout must be one of ['BN', 'N'], got 'bn'"),
+    ("flag", 1, "flag must be a bool, got 1 (int)"),
+    ("flag", "true", "flag must be a bool, got 'true' (str)"),
+    ("sizes", 3, "sizes must be a list of ints, got 3"),
+    ("sizes", [1, 2.0], "sizes must be a list of ints, got [1, 2.0]"),
+])
+def test_attr_of_the_wrong_type_or_out_of_range_is_refused(kinds_op, attr, value, message):
+    x = np.zeros((2, 8), np.float16)
+    with pytest.raises(ConstraintError) as info:
+        bind(kinds_op, {"x": x, "sizes": [1], attr: value})
+    assert str(info.value) == f"tiny: {message}"
+
+
+@pytest.mark.parametrize("attr, value, bound", [
+    ("mode", 0, 0), ("mode", 3, 3), ("mode", np.int32(2), 2),  # both range ends are inside
+    ("alpha", 2, 2.0), ("alpha", np.float32(0.5), 0.5), ("alpha", np.int64(3), 3.0),
+    ("layout", "BN", "BN"), ("flag", True, True), ("flag", np.bool_(True), True),
+    ("sizes", (3, np.int64(4)), [3, 4]), ("sizes", [], []),
+])
+def test_attr_values_are_normalised_to_their_type(kinds_op, attr, value, bound):
+    b = bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "sizes": [1], attr: value})
+    got = b.attrs[attr]
+    assert got == bound and type(got) is type(bound)
+
+
+def test_attr_defaults_and_none_mean_the_default(kinds_op):
+    b = bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "mode": None, "sizes": [5]})
+    assert b.attrs == {"alpha": 1.0, "layout": "BN", "mode": 0, "flag": False, "sizes": [5]}
+    with pytest.raises(ConstraintError) as info:
+        bind(kinds_op, {"x": np.zeros((2, 8), np.float16), "sizes": None})
+    assert str(info.value) == "tiny: sizes is required, got None"
+
+
+@pytest.fixture
+def outputs_op(opdef_dir, tiny_text):
+    """The tiny opdef plus an output updated in place (lengths_out aliases lengths), an output without a
+    layout_attr holding a literal dim (stats [B, 4]) and a constraint on the last length."""
+    text = tiny_text.replace("attrs:\n  - name: alpha", (
+        "  - name: lengths_out\n    doc: lengths updated in place\n    aliases: lengths\n    shape: [B]\n"
+        "  - name: stats\n    doc: four figures per batch\n    shape: [B, 4]\nattrs:\n  - name: alpha"))
+    text = text.replace("columns: [x, lengths, y]", "columns: [x, lengths, y, lengths_out, stats]")
+    text = text.replace("fp16: [fp16, int32, fp16]", "fp16: [fp16, int32, fp16, int32, fp32]")
+    text = text.replace("bf16: [bf16, int32, bf16]", "bf16: [bf16, int32, bf16, int32, fp32]")
+    text = text.replace("    message: lengths must be at most N\n", "    message: lengths must be at most N\n"
+                        "  - check: last(lengths) >= 1\n    message: the last length must be at least 1\n")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+def test_output_shapes_of_aliased_literal_and_undetermined_dims(outputs_op):
+    b = bind(outputs_op, {"x": np.zeros((3, 8), np.float16), "lengths": np.array([1, 2, 3], np.int32)})
+    assert (b.output_shape("y"), b.output_shape("lengths_out"), b.output_shape("stats")) == ((3, 8), (3,), (3, 4))
+    b = bind(outputs_op, {"x": np.zeros((8,), np.float16), "layout": "N"})
+    assert b.output_shape("y") == (8,)
+    with pytest.raises(ConstraintError) as info:
+        b.output_shape("stats")  # layout N binds no B
+    assert str(info.value) == "tiny: output stats dim B is not determined by the inputs"
+
+
+def test_last_reads_the_last_value(outputs_op):
+    x = np.zeros((3, 8), np.float16)
+    bind(outputs_op, {"x": x, "lengths": np.array([1, 0, 5], np.int32)})  # only the last value counts
+    with pytest.raises(ConstraintError) as info:
+        bind(outputs_op, {"x": x[:2], "lengths": np.array([2, 0], np.int32)})
+    assert str(info.value) == "tiny: the last length must be at least 1, got lengths=[2, 0]"
+
+
+@pytest.mark.parametrize("count, shown", [
+    (8, "[9, 9, 9, 9, 9, 9, 9, 9]"),  # up to eight values are shown whole
+    (9, "[9, 9, 9, 9, 9, 9, 9, 9, ... (9 values)]"),
+])
+def test_tensor_values_in_messages_are_cut_after_eight(outputs_op, count, shown):
+    with pytest.raises(ConstraintError) as info:
+        bind(outputs_op, {"x": np.zeros((count, 8), np.float16), "lengths": np.full(count, 9, np.int32)})
+    assert str(info.value) == f"tiny: lengths must be at most N, got N=8, lengths={shown} (shape [{count}, 8])"
+
+
+FUNCTION_CONSTRAINTS = """\
+  - check: is_pow2(N)
+    message: N must be a power of two
+  - when: N > 2
+    check: ceil_div(N, 3) == 2
+  - when: present(lengths)
+    check: nondecreasing(lengths)
+    message: lengths must not decrease
+  - check: min_value(x) >= -1.5 and max_value(x) <= 1.5
+    message: x must lie in [-1.5, 1.5]
+  - check: mode <= 2
+  - when: mode == 1
+    check: 'False'
+    message: mode 1 is reserved
+"""
+
+
+@pytest.fixture
+def functions_op(opdef_dir, tiny_text):
+    """The tiny opdef plus a constraint per expression function, one on an attr, one that never holds."""
+    (opdef_dir / "tiny.yaml").write_text(tiny_text.replace("tiling:\n", FUNCTION_CONSTRAINTS + "tiling:\n"))
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({}, None),
+    ({"x": np.zeros((2, 1), np.float16)}, None),  # 1 is a power of two
+    ({"x": np.zeros((2, 3), np.float16)}, "N must be a power of two, got N=3 (shape [2, 3])\n"
+                                          "tiny: ceil_div(N, 3) == 2 must hold when N > 2, got N=3 (shape [2, 3])"),
+    ({"x": np.zeros((2, 6), np.float16)}, "N must be a power of two, got N=6 (shape [2, 6])"),
+    ({"x": np.zeros((1, 8), np.float16)}, "ceil_div(N, 3) == 2 must hold when N > 2, got N=8 (shape [1, 8])"),
+    ({"lengths": np.array([2, 2], np.int32)}, None),  # equal neighbours do not decrease
+    ({"lengths": np.array([3, 2], np.int32)}, "lengths must not decrease when present(lengths), got lengths=[3, 2]"),
+    ({"x": np.array([[0, 1.5, -1.5, 0]], np.float16)}, None),
+    ({"x": np.array([[0, 1.75, 0, 0]], np.float16)}, "x must lie in [-1.5, 1.5], got x=[0.0, 1.75, 0.0, 0.0]"),
+    ({"x": np.array([[0, -1.75, 0, 0]], np.float16)}, "x must lie in [-1.5, 1.5], got x=[0.0, -1.75, 0.0, 0.0]"),
+    ({"mode": 2}, None),
+    ({"mode": 3}, "mode must be at most 2, got 3"),
+    ({"mode": 1}, "mode 1 is reserved when mode == 1"),
+], ids=lambda v: "" if isinstance(v, (dict, type(None))) else v[:30])
+def test_each_expression_function_decides_its_constraint(functions_op, args, message):
+    call = {"x": np.zeros((2, 4), np.float16), **args}
+    if message is None:
+        bind(functions_op, call)
+        return
+    with pytest.raises(ConstraintError) as info:
+        bind(functions_op, call)
+    assert str(info.value) == f"tiny: {message}"

@@ -4,13 +4,15 @@
 // L1 layout) and streamed from GM exactly once per call over all the AI cores.
 //
 // Work units. A job's weight is cut into units of kPart rows x nTile columns, ordered K-part by K-part
-// (units of one K part are adjacent, so a core reuses the A block it loaded); the units of every job
-// of the call are laid end to end by bytes and each unit belongs to the core whose equal share of the
-// total bytes holds the unit's middle byte (PrologGemmSplit): every core streams about total / cores
-// bytes, each weight byte is read by one core. A job with kPart < k is split by K: unit (kp, nt)
-// writes its partial product to part kp of the output ([parts, m, n]); the vector side adds the parts
-// (a reduction where the columns run short: wk has 128 columns, w_proj 64). A job with kPart == k
-// writes the finished C.
+// (units of one K part are adjacent, so a core reuses the A block it loaded; consecutive jobs over the
+// same A and K parts form a chain whose K parts interleave, so the A block also serves every job of the
+// chain); the units of every job of the call are laid end to end by bytes and each unit belongs to the
+// core whose equal share of the total bytes holds the unit's middle byte (PrologGemmSplit): every core
+// streams about total / cores bytes, each weight byte is read by one core. A job with kPart < k is split
+// by K: unit (kp, nt) writes its partial product to part kp of the output ([parts, m, n]); the vector
+// side adds the parts (a reduction where the columns run short: wk has 128 columns, w_proj 64). A job
+// with kPart == k writes the finished C. A and W blocks in L1 are reused only when source, offsets and
+// sizes all match (ForgetA when a workspace A is rewritten between units).
 //
 // Element types: bf16 (fp32 accumulation) and int8 (int32 accumulation: the dequant by the per-token
 // and per-channel scales is the caller's vector stage). Rows of A go 64 at a time (MBLOCK); per unit
@@ -48,8 +50,8 @@ struct PrologGemmJob {
     __aicore__ inline uint64_t UnitBytes() const { return uint64_t(kPart) * nTile * ElemBytes(); }
 };
 
-// Which core streams which unit: unit bytes laid end to end, core c owns the units whose middle byte
-// falls in [c * total / cores, (c + 1) * total / cores).
+// Which core streams which unit: unit bytes laid end to end (chains interleaved by K part), core c owns
+// the units whose middle byte falls in [c * total / cores, (c + 1) * total / cores).
 class PrologGemmSplit {
 public:
     static constexpr uint32_t MAX_JOBS = 4;
@@ -59,32 +61,51 @@ public:
         count_ = count;
         cores_ = cores;
         total_ = 0;
-        for (uint32_t j = 0; j < count; ++j) {
-            jobs_[j] = jobs[j];
-            start_[j] = total_;
-            total_ += uint64_t(jobs[j].Units()) * jobs[j].UnitBytes();
+        for (uint32_t j = 0; j < count; ++j) jobs_[j] = jobs[j];
+        // Chains: consecutive jobs over the same A with the same K parts run K part by K part across the
+        // chain (wk and w_proj both multiply x: a core loads each A block once for both).
+        for (uint32_t j = 0; j < count;) {
+            uint32_t end = j + 1;
+            while (end < count && jobs[end].a == jobs[j].a && jobs[end].k == jobs[j].k &&
+                   jobs[end].kPart == jobs[j].kPart)
+                ++end;
+            uint64_t partBytes = 0;  // one K part of every job of the chain
+            for (uint32_t i = j; i < end; ++i) {
+                chainOffset_[i] = partBytes;
+                partBytes += uint64_t(jobs[i].Tiles()) * jobs[i].UnitBytes();
+            }
+            for (uint32_t i = j; i < end; ++i) {
+                chainStart_[i] = total_;
+                chainEnd_[i] = end;
+                partBytes_[i] = partBytes;
+            }
+            total_ += partBytes * jobs[j].Parts();
+            j = end;
         }
     }
-    __aicore__ inline uint32_t Owner(uint32_t job, uint32_t unit) const
+    // Core of unit (kp, nt) of job j: units in chain / K part / job / tile order, by their middle byte.
+    __aicore__ inline uint32_t Owner(uint32_t job, uint32_t kp, uint32_t nt) const
     {
-        const uint64_t mid = start_[job] + uint64_t(unit) * jobs_[job].UnitBytes() + jobs_[job].UnitBytes() / 2;
+        const uint64_t unit = jobs_[job].UnitBytes();
+        const uint64_t mid = chainStart_[job] + kp * partBytes_[job] + chainOffset_[job] + nt * unit + unit / 2;
         return uint32_t(mid * cores_ / total_);
     }
-    // f(job index, K part, column tile) for every unit of `core`, in job / K part / tile order.
+    // f(job index, K part, column tile) for every unit of `core`, in chain / K part / job / tile order.
     template <class F>
     __aicore__ inline void ForEachUnit(uint32_t core, F&& f) const
     {
-        for (uint32_t j = 0; j < count_; ++j) {
-            const uint32_t tiles = jobs_[j].Tiles();
-            for (uint32_t u = 0; u < jobs_[j].Units(); ++u)
-                if (Owner(j, u) == core) f(j, u / tiles, u % tiles);
-        }
+        for (uint32_t j = 0; j < count_; j = chainEnd_[j])
+            for (uint32_t kp = 0; kp < jobs_[j].Parts(); ++kp)
+                for (uint32_t i = j; i < chainEnd_[j]; ++i)
+                    for (uint32_t nt = 0; nt < jobs_[i].Tiles(); ++nt)
+                        if (Owner(i, kp, nt) == core) f(i, kp, nt);
     }
     __aicore__ inline uint64_t TotalBytes() const { return total_; }
 
 private:
     PrologGemmJob jobs_[MAX_JOBS];
-    uint64_t start_[MAX_JOBS] = {};
+    uint64_t chainStart_[MAX_JOBS] = {}, chainOffset_[MAX_JOBS] = {}, partBytes_[MAX_JOBS] = {};
+    uint32_t chainEnd_[MAX_JOBS] = {};
     uint64_t total_ = 0;
     uint32_t count_ = 0, cores_ = 1;
 };
@@ -142,10 +163,10 @@ public:
 private:
     struct Key {
         GM_ADDR src = nullptr;
-        uint32_t a = 0, b = 0, c = 0;
+        uint32_t a = 0, b = 0, c = 0, d = 0;
         __aicore__ inline bool operator==(const Key& o) const
         {
-            return src == o.src && a == o.a && b == o.b && c == o.c;
+            return src == o.src && a == o.a && b == o.b && c == o.c && d == o.d;
         }
     };
     static constexpr event_t EV_A = EVENT_ID0;
@@ -162,7 +183,7 @@ private:
         const uint32_t kPart = job.kPart, nTile = job.nTile, n1 = nTile / 16;
 
         // W unit -> an L1 slot (reused when a slot already holds it).
-        const Key wKey{job.w, kp, nt};
+        const Key wKey{job.w, k0 + 1, n0 + 1, kPart, nTile};  // a W unit is kPart x nTile from (k0, n0)
         uint32_t slot = 2;
         for (uint32_t s = 0; s < 2; ++s)
             if (wKey_[s] == wKey) slot = s;

@@ -286,7 +286,7 @@ def build(obj: Context, patterns, socs, backend, vendor, out, jobs):
     width = max(len(r.name) for r in result.ops)
     click.echo(f"\n{'op':<{width}}  {'op_type':<24} {'socs':<24} {'backend':<8} {'build':>8}  result")
     for r in result.ops:
-        state = "compiled" if r.compiled else "up to date"
+        state = r.state
         click.echo(f"{r.name:<{width}}  {r.op_type:<24} {','.join(r.socs):<24} {plan.backend:<8} "
                    f"{r.seconds:7.1f}s  {state}")
     click.echo(f"{result.run_file} ({'written' if result.package_changed else 'identical'}), "

@@ -5,7 +5,10 @@ tiling problem and check, twin glue) into ``<build_root>/<op>-<key>/gen``, write
 from ``templates/runner/`` and compiles the entry, the kernel and its tiling with the system C++
 compiler through cmake + ninja (the PyPI ``cmake`` and ``ninja`` packages) into one shared library.
 Files are rewritten only when their text changes, so ninja's dependency tracking (depfiles of every
-header) rebuilds exactly when a source, a kernel header or a twin header changed.
+header) rebuilds exactly when a source, a kernel header or a twin header changed. A fresh build folder
+first looks in the persistent compile cache (``dsaops.compile_cache``), keyed by the generated files, every
+source under the kernels folder, the twin headers, the flags and the compiler: a library built once on
+this machine (by any build folder, test session or ``dsaops build``) is copied instead of compiled.
 
 ``load_op_library(path)`` loads it with ctypes (:class:`OpLibrary`): ``tiling()`` runs the generated
 check and the hand-written tiling, ``launch()`` runs the entry on the twin for a SoC chosen at run
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
-from . import resources
+from . import compile_cache, resources
 from .codegen.engine import Engine
 from .codegen.project import has_kernel, render_project, write_project
 from .codegen.views import op_view
@@ -101,6 +104,30 @@ def library_dir(op: OpDef, build_root: Path, kernels: Path) -> Path:
     return Path(build_root) / f"{op.name}-{key}"
 
 
+CACHE_KIND = "op-libraries"
+
+
+def library_key(op: OpDef, gen: Path, kernels: Path, twin_include: Path, cmake_text: str,
+                cxx_flags: tuple[str, ...]) -> str:
+    """Compile-cache key of an op's twin library: everything the compiled bytes depend on.
+
+    The build is reproducible across folders (``-ffile-prefix-map``), so the folders' absolute paths are
+    replaced by placeholders in the CMakeLists text and the trees are hashed by relative path.
+    """
+    text = cmake_text
+    for path, name in ((twin_include, "<twin_include>"), (gen, "<gen>"), (kernels, "<kernels>")):
+        text = text.replace(path.as_posix(), name)
+    h = compile_cache.Hasher("op-library").add(op.name, text, "\0".join(cxx_flags))
+    cxx = compile_cache.default_cxx()
+    h.add(cxx, compile_cache.compiler_id(cxx))
+    h.add_tree(gen, label="gen").add_tree(kernels, label="kernels")
+    try:
+        twin_include.relative_to(kernels)
+    except ValueError:
+        h.add_tree(twin_include, label="twin_include")
+    return h.hexdigest()
+
+
 def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = None, jobs: int | None = None,
                      log: Callable[[str], None] | TextIO | None = None, templates_dir: Path | None = None,
                      cxx_flags: tuple[str, ...] | None = None) -> Path:
@@ -132,13 +159,26 @@ def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = 
         fcntl.flock(lock, fcntl.LOCK_EX)
         gen = root / "gen"
         write_project(render_project([op], templates, kernels=kernels), gen)
+        flags = tuple(cxx_flags) if cxx_flags is not None else CXX_FLAGS
+        twin_include = _twin_include(kernels)
         cmake_text = Engine(templates).render("runner/CMakeLists.txt.j2", {
             "op": view, "gen": gen.as_posix(), "kernels": kernels.as_posix(), "kernel_dir": kernel_dir.as_posix(),
-            "twin_include": _twin_include(kernels).as_posix(),
-            "cxx_flags": tuple(cxx_flags) if cxx_flags is not None else CXX_FLAGS,
+            "twin_include": twin_include.as_posix(), "cxx_flags": flags,
         })
         _write_if_changed(root / "CMakeLists.txt", cmake_text)
         build = root / "build"
+        lib = build / f"lib{op.name}_twin.so"
+        key = library_key(op, gen, kernels, twin_include, cmake_text, flags)
+        if not (build / "build.ninja").is_file():
+            # A fresh folder: no ninja state to keep up to date, so a library compiled before is reused.
+            cached = compile_cache.lookup(key, CACHE_KIND, lib.name)
+            if cached is not None:
+                if not (lib.is_file() and lib.read_bytes() == cached.read_bytes()):
+                    compile_cache.copy_atomic(cached, lib)
+                    say(f"{lib.name}: copied from the compile cache ({key[:16]})")
+                else:
+                    say(f"{lib.name}: up to date with the compile cache ({key[:16]})")
+                return lib
         cmake = _tool("cmake", "cmake")
         if not (build / "build.ninja").is_file():
             _run([cmake, "-S", str(root), "-B", str(build), "-G", "Ninja",
@@ -147,9 +187,9 @@ def build_op_library(op: OpDef, *, build_root: Path, kernels_dir: Path | None = 
         if jobs:
             cmd += ["-j", str(jobs)]
         _run(cmd, op, say)
-    lib = build / f"lib{op.name}_twin.so"
-    if not lib.is_file():
-        raise BuildError(f"{op.name}: the build finished but {lib} is missing")
+        if not lib.is_file():
+            raise BuildError(f"{op.name}: the build finished but {lib} is missing")
+        compile_cache.store_file(key, CACHE_KIND, lib.name, lib)
     return lib
 
 

@@ -177,3 +177,75 @@ def test_template_error_names_variable_and_line_and_writes_nothing(ops, tmp_path
     message = str(info.value)
     assert message.startswith("templates/op/op_host/{{op.name}}_def.cpp.j2:3: undefined variable:")
     assert "no_such_field" in message
+
+
+def test_float_attr_defaults_are_emitted_in_full(project, ops):
+    """Every optional float attr registers its default with every digit (not truncated, not rounded)."""
+    seen = 0
+    for op in ops.values():
+        text = read(project, f"op_host/{op.name}_def.cpp")
+        for a in op.attrs:
+            if a.type == "float" and isinstance(a.default, float):
+                line = f'this->Attr("{a.name}").AttrType(OPTIONAL).Float({a.default!r});'
+                assert line in text, f"{op.name}: {line}"
+                assert float(re.search(rf'Attr\("{a.name}"\).*Float\(([^)]*)\)', text).group(1)) == a.default
+                seen += 1
+    assert seen >= 5  # e.g. sparse_attention's scale_value 0.041666666666666664 and epsilons 1e-05, 1e-06
+    assert ".Float(0.041666666666666664);" in read(project, "op_host/sparse_attention_def.cpp")
+
+
+def test_infershape_of_an_aliased_output_copies_its_own_input(project, ops):
+    """An output updated in place (aliases: <input>) takes the shape of that input, not a neighbour's."""
+    seen = 0
+    for op in ops.values():
+        text = read(project, f"op_host/{op.name}_infershape.cpp")
+        for t in op.outputs:
+            copied = re.findall(rf"\*{t.name}Shape = \*context->GetInputShape\((\w+)\);", text)
+            if t.aliases is None:
+                assert copied == [], f"{op.name}.{t.name} is not an alias"
+            else:
+                assert copied == [f"INPUT_{t.aliases.upper()}"], f"{op.name}.{t.name} aliases {t.aliases}"
+                seen += 1
+    assert seen >= 8  # the prologs' paged caches
+
+
+@pytest.mark.parametrize("attr_type, value, literal", [
+    ("str", 'say "hi" \\ bye', '"say \\"hi\\" \\\\ bye"'),  # quotes and backslashes escaped
+    ("str", "BSND", '"BSND"'),
+    ("bool", True, "true"), ("bool", False, "false"),
+    ("float", 1, "1.0"), ("float", 1e-05, "1e-05"), ("float", 0.041666666666666664, "0.041666666666666664"),
+    ("list_int", [1, 2, 3], "{1, 2, 3}"), ("list_int", [], "{}"),
+    ("int", 2048, "2048"), ("int", -1, "-1"),
+])
+def test_cpp_literal_spells_every_attr_type(attr_type, value, literal):
+    from dsaops.codegen.views import cpp_literal
+
+    assert cpp_literal(attr_type, value) == literal
+
+
+def test_attr_registration_of_every_attr_type(opdef_dir, tiny_kinds_text):
+    from dsaops.codegen.views import op_view
+
+    (opdef_dir / "tiny.yaml").write_text(tiny_kinds_text.replace("default: false", "default: true"))
+    view = op_view(load_opdefs(opdef_dir)["tiny"])
+    assert view.kernel is None  # kernel files only when asked for (the op's kernel folder exists)
+    assert [(a.name, a.const, a.index, a.attr_type, a.setter) for a in view.attrs] == [
+        ("alpha", "ATTR_ALPHA", 0, "OPTIONAL", "Float(1.0)"),
+        ("layout", "ATTR_LAYOUT", 1, "OPTIONAL", 'String("BN")'),
+        ("mode", "ATTR_MODE", 2, "OPTIONAL", "Int(0)"),
+        ("flag", "ATTR_FLAG", 3, "OPTIONAL", "Bool(true)"),
+        ("sizes", "ATTR_SIZES", 4, "REQUIRED", "ListInt()"),
+    ]
+
+
+@pytest.mark.parametrize("types, size", [
+    (["uint8"], 1), (["uint8", "uint8", "uint8"], 3), (["uint8", "uint16"], 4), (["uint16", "uint8"], 4),
+    (["uint8", "uint32"], 8), (["uint32", "uint8"], 8), (["uint8", "uint64"], 16), (["uint64", "uint8"], 16),
+    (["int16", "int16", "int16"], 6), (["float", "uint8", "int64"], 16), ([], 0),
+])
+def test_tiling_struct_size_follows_cpp_alignment(types, size):
+    """sizeof of a struct of these members in order: each at a multiple of its size, the total padded to the
+    largest member (the generated static_assert the kernel side checks against)."""
+    from dsaops.codegen.views import _struct_size
+
+    assert _struct_size(types) == size

@@ -66,6 +66,20 @@ def sees(mode: int, s1: int, s2: int, i: int, j: int) -> bool:
 # ------------------------------------------------------------------------- indexers
 
 
+def indexer_visible_counts(args: dict) -> np.ndarray:
+    """Keys each index row of an indexer sees, counted key by key with :func:`sees` from the
+    arguments alone ([B, S1, N2] or [T, N2]; 0 for padding rows), independent of the golden."""
+    lq, lk = args.get("layout_query", "BSND"), args.get("layout_key", "BSND")
+    mode = args.get("sparse_mode", 3)
+    q = args["query"]
+    counts = np.zeros(q.shape[:-2] + (args["key"].shape[-2],), dtype=np.int64)
+    for b, qidx in batches(args, "query", lq, "actual_seq_lengths_query"):
+        s2 = kv_length(args, "key", lk, "actual_seq_lengths_key", b)
+        for i, at in enumerate(qidx):
+            counts[at] = sum(sees(mode, len(qidx), s2, i, j) for j in range(s2))
+    return counts
+
+
 def _indexer(args: dict, score_one):
     lq, lk = args.get("layout_query", "BSND"), args.get("layout_key", "BSND")
     k = args.get("sparse_count", 2048)

@@ -21,7 +21,20 @@ def bf(v) -> np.ndarray:
 
 
 def f64(a) -> np.ndarray:
-    return np.asarray(a).astype(np.float64)
+    """float64 values (no copy when ``a`` already is float64: callers may convert big weights once)."""
+    return np.asarray(a, dtype=np.float64)
+
+
+def bf16_close(actual, reference):
+    """A bf16 golden output against the float64 brute force: the golden accumulates in fp32 and rounds
+    at its own points, so over model-size sums an element may land 2 bf16 ulps away (2^-7 relative, hence
+    rtol 2^-6), and near-zero elements from cancellation within 2^-8 of the output's RMS; on 99.5% of
+    elements, with cosine >= 0.99999 (a wrong scale, sign, rotation or position fails by far)."""
+    from dsaops.compare import compare_float_ratio
+
+    ref = np.asarray(reference, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(ref * ref))) if ref.size else 0.0
+    return compare_float_ratio(actual, ref, rtol=2.0**-6, atol=2.0**-8 * rms, min_cosine=0.99999)
 
 
 def quant_row(v, lo: int, hi: int):
@@ -59,9 +72,8 @@ def mla_token(x, w_dq, w_uq_qr, dequant_scale, w_uk, w_dkv_kr, gamma_cq, gamma_c
     if quant:
         ints, scale = quant_row(cq, -127, 127)
         res["q_norm"], res["q_norm_scale"] = ints, scale
-        w = np.asarray(w_uq_qr).astype(np.int64)
-        acc = np.array([sum(int(a) * int(b) for a, b in zip(ints, w[:, c])) for c in range(w.shape[1])],
-                       dtype=np.float64)
+        # int8 x int8 products and their sums are exact in float64 (|acc| <= 127^2 x width < 2^53)
+        acc = np.asarray(ints, np.float64) @ f64(w_uq_qr)
         q = rnd(acc * scale * f64(dequant_scale)[:, 0])
     else:
         q = rnd(cq @ f64(w_uq_qr))
@@ -108,10 +120,8 @@ def indexer_token(x, q_in, w_qb, wk, w_proj, gamma, beta, cos, sin, eps, *, q_sc
     half = rope // 2
     c, s = f64(cos), f64(sin)
     if q_scale is not None:
-        w = np.asarray(w_qb).astype(np.int64)
-        ints = [int(v) for v in q_in]
-        acc = np.array([sum(a * int(b) for a, b in zip(ints, w[:, col])) for col in range(w.shape[1])],
-                       dtype=np.float64)
+        # int8 x int8 products and their sums are exact in float64 (|acc| <= 127^2 x width < 2^53)
+        acc = f64(q_in) @ f64(w_qb)
         q = rnd(acc * q_scale * f64(w_qb_scale)[:, 0]).reshape(n, d)
     else:
         q = rnd(f64(q_in) @ f64(w_qb)).reshape(n, d)

@@ -362,3 +362,101 @@ def test_compare_outputs_topk_needs_the_scores():
     assert verdict["sparse_indices"].rule == "topk" and verdict.passed
     with pytest.raises(ValueError, match="needs the golden scores"):
         compare_outputs("lightning_indexer", GOLDEN, GOLDEN)
+
+
+# ------------------------------------------------------------------ reports, helpers, dispatch
+
+
+def test_at_most_eight_mismatches_are_reported_in_index_order():
+    g = np.zeros((4, 5), np.int32)
+    a = g + 1  # 20 mismatches
+    r = compare_exact(a, g)
+    assert [m.index for m in r.first_mismatches] == [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (1, 0), (1, 1), (1, 2)]
+    assert r.figures["mismatches"] == 20 and str(r.first_mismatches[0]) == "at [0, 0]: actual 1, expected 0"
+
+
+def test_summary_lines_are_exact():
+    r = compare_exact(np.array([0, 5], np.int32), np.array([1, 5], np.int32))
+    assert r.summary() == "exact: FAIL mismatches=1 total=2 (1 elements differ); first at [0]: actual 0, expected 1"
+    assert str(r) == r.summary()
+    ok = compare_int8(np.zeros(4, np.int8), np.zeros(4, np.int8))
+    assert ok.summary() == ("int8: PASS within_one_ratio=1 max_abs_diff=0 mean_diff=0 over_one=0 over_max=0 total=4")
+    verdict = compare_outputs("lightning_indexer", GOLDEN, GOLDEN, scores=SCORES)
+    assert verdict.summary() == ("lightning_indexer: PASS\n  sparse_indices topk: PASS rows=1 bad_rows=0 "
+                                 "differing_indices=0 max_boundary_rel=0 rtol=0.0001")
+    assert verdict["sparse_indices"].output == "sparse_indices" and verdict.failures() == []
+
+
+def test_cosine_similarity_uses_the_elements_finite_in_both():
+    assert cosine_similarity(np.array([1.0, np.inf, 2.0]), np.array([1.0, 5.0, 2.0])) == pytest.approx(1.0)
+    assert cosine_similarity(np.array([1.0, 3.0, 2.0]), np.array([1.0, np.nan, 2.0])) == pytest.approx(1.0)
+    assert cosine_similarity(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == 0.0
+    assert cosine_similarity(np.array([1.0, 1.0]), np.array([-1.0, -1.0])) == pytest.approx(-1.0)
+
+
+def test_ratio_rule_figures():
+    g = np.array([1.0, 2.0, 4.0, 0.0])
+    a = np.array([1.0, 2.5, 4.0, 0.0])
+    r = compare_float_ratio(a, g)
+    assert r.figures["max_abs_err"] == 0.5 and r.figures["max_rel_err"] == 0.25
+    assert r.figures["mismatches"] == 1 and r.figures["pass_ratio"] == 0.75 and r.first_mismatches[0].index == (1,)
+
+
+def test_int8_figures_and_reported_elements():
+    g = np.zeros(N, np.int8)
+    a = g.copy()
+    a[[3, 7]] = 1
+    a[9] = 2
+    r = compare_int8(a, g)
+    assert r.passed and (r.figures["over_one"], r.figures["over_max"], r.figures["max_abs_diff"]) == (1, 0, 2)
+    assert r.figures["mean_diff"] == pytest.approx(4 / N) and [m.index for m in r.first_mismatches] == [(9,)]
+    a[11] = -3
+    r = compare_int8(a, g)
+    assert not r.passed and r.figures["over_max"] == 1 and [m.index for m in r.first_mismatches] == [(11,)]
+    assert r.reason == "1 elements differ by more than 2"
+
+
+def test_topk_reports_the_row_index_over_the_leading_dims():
+    scores = np.tile(SCORES, (6, 1)).reshape(2, 3, 1, 8)
+    golden = np.tile(GOLDEN, (6, 1)).reshape(2, 3, 1, 4)
+    actual = golden.copy()
+    actual[1, 2, 0, 3] = 5  # score 3 vs boundary 5
+    r = compare_topk(actual, golden, scores)
+    assert (r.figures["rows"], r.figures["bad_rows"]) == (6, 1) and r.first_mismatches[0].index == (1, 2, 0)
+    assert r.first_mismatches[0].expected == "golden [0, 2, 3, 1] (4 valid)"
+    assert r.reason == "1 of 6 index rows disagree"
+    with pytest.raises(ValueError) as info:
+        compare_topk(actual, golden, scores[:1])
+    assert str(info.value) == "topk: golden_scores must be [..., S2] over the index rows [2, 3, 1], got [1, 3, 1, 8]"
+
+
+@pytest.mark.parametrize("op, name, dtype, rule", [
+    ("lightning_indexer", "sparse_indices", np.int32, "topk"),
+    ("quant_lightning_indexer", "sparse_indices", np.int32, "topk"),
+    ("mla_prolog_quant", "q_norm_out", np.int8, "int8"),
+    ("sparse_flash_attention", "x", np.int32, "exact"),
+    ("sparse_flash_attention", "x", np.int64, "exact"),
+    ("lightning_indexer_prolog_quant", "q_scale_out", np.float16, "fp16_scale"),
+    ("lightning_indexer_prolog_quant", "weights_out", np.float16, "double_benchmark"),
+    ("sparse_flash_attention", "attention_out", np.float32, "double_benchmark"),
+])
+def test_rule_for_each_output_kind(op, name, dtype, rule):
+    from dsaops.compare import rule_for
+
+    assert rule_for(op, name, np.zeros(2, dtype)) == rule
+    assert rule_for(op, name, np.zeros(2, dtype), "rtol_ratio") == ("rtol_ratio" if rule == "double_benchmark" else rule)
+
+
+def test_compare_outputs_argument_errors_are_exact():
+    from dsaops.golden.lightning_indexer_prolog_quant import LightningIndexerPrologQuantOutputs as Out
+
+    names = list(Out._fields)
+    with pytest.raises(ValueError) as info:
+        compare_outputs("lightning_indexer_prolog_quant", (1, 2), (1, 2))
+    assert str(info.value) == f"compare_outputs(lightning_indexer_prolog_quant): actual has 2 outputs, expected 5 {names}"
+    with pytest.raises(ValueError) as info:
+        compare_outputs("lightning_indexer_prolog_quant", {"q_int8_out": np.zeros(2, np.int8)}, {})
+    assert str(info.value) == "compare_outputs(lightning_indexer_prolog_quant): golden has no output 'q_int8_out'"
+    # a one-element list or a single array: the output of a one-output op
+    verdict = compare_outputs("lightning_indexer", [GOLDEN], GOLDEN, scores=SCORES)
+    assert list(verdict.results) == ["sparse_indices"] and verdict.passed

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 import pytest
-from prolog_reference import indexer_token
+from prolog_reference import f64, indexer_token
 
 from dsaops.cases.lightning_indexer_prolog_quant import make_inputs
 from dsaops.compare import compare_float_ratio, compare_fp16_scale, compare_int8
 from dsaops.errors import ConstraintError
 from dsaops.golden._numerics import dequant
-from dsaops.golden.lightning_indexer_prolog_quant import lightning_indexer_prolog_quant
+from dsaops.golden.lightning_indexer_prolog_quant import LightningIndexerPrologQuantOutputs, lightning_indexer_prolog_quant
 from dsaops.golden.lightning_indexer_prolog_quant import unconstrained as indexer_prolog_any_dims
 
 SMALL = dict(B=2, S1=2, S2=50, block_size=16, H=64, q_lora_rank=32, rope_dim=16, idx_n_heads=4, idx_head_dim=32)
@@ -23,6 +23,7 @@ def _slots(cache, index):
 
 def _refs(args, **over):
     a = {**args, **over}
+    a.update({k: f64(a[k]) for k in ("w_qb_in", "wk_in", "w_proj_in")})  # converted once, not per token
     return [
         indexer_token(a["x_in"][i], a["q_norm_in"][i], a["w_qb_in"], a["wk_in"], a["w_proj_in"], a["ln_gamma_k_in"],
                       a["ln_beta_k_in"], a["cos_idx_rope_in"][i], a["sin_idx_rope_in"][i], a["layernorm_epsilon_k"],
@@ -39,7 +40,10 @@ def small():
 
 
 def test_matches_brute_force(small):
-    args, out = small
+    check_against_brute_force(*small)
+
+
+def check_against_brute_force(args, out):
     refs = _refs(args)
     q_int8 = np.array([r["q_int8"] for r in refs])
     assert compare_int8(out.q_int8_out, q_int8)
@@ -108,12 +112,12 @@ def test_weights_carry_the_head_and_dim_scale(small):
     np.testing.assert_allclose(out.weights_out.astype(np.float64), raw / np.sqrt(4 * 32), rtol=1e-2, atol=1e-4)
 
 
-def test_model_dimensions_smoke():
-    args = make_inputs(dict(B=2, S1=2, S2=1000), np.random.default_rng(4))
-    out = lightning_indexer_prolog_quant(**args)
-    assert out.q_int8_out.shape == (4, 64, 128) and out.q_scale_out.shape == (4, 64, 1)
-    assert out.weights_out.shape == (4, 64) and out.weights_out.dtype == np.float16
-    assert np.all(np.abs(out.q_int8_out).max(axis=-1) == 127)
+def test_model_dimensions_match_brute_force(catalog_case):
+    _, _, result = catalog_case("lightning_indexer_prolog_quant", "decode_b2_s1_1")  # shared with the export test
+    out = LightningIndexerPrologQuantOutputs(**result.outputs)
+    assert out.q_int8_out.shape == (2, 64, 128) and out.q_scale_out.shape == (2, 64, 1)
+    assert out.weights_out.shape == (2, 64) and out.weights_out.dtype == np.float16
+    check_against_brute_force(result.inputs, out)
 
 
 @pytest.mark.parametrize(

@@ -178,6 +178,30 @@ def test_half_split_rope_dot_product_depends_only_on_position_difference():
     np.testing.assert_allclose(N.rope_half(q[None].astype(np.float32), c, s)[0], at(q, 100), rtol=1e-5, atol=1e-5)
 
 
+def test_rope_turns_each_pair_by_its_angle_counterclockwise():
+    """Pair k is (x[k], x[k + d/2]) as the complex number x[k] + i x[k + d/2], multiplied by e^(i angle_k):
+    (1, 0) goes to (cos, sin) and (0, 1) to (-sin, cos). A rotation the other way fails here."""
+    d, half = 8, 4
+    angles = np.array([0.3, 0.7, 1.1, 2.0])
+    cos = np.cos(np.concatenate([angles, angles]))[None].astype(np.float32)
+    sin = np.sin(np.concatenate([angles, angles]))[None].astype(np.float32)
+    for k in range(half):
+        re, im = np.zeros((1, d), np.float32), np.zeros((1, d), np.float32)
+        re[0, k], im[0, k + half] = 1.0, 1.0
+        c, s = math.cos(angles[k]), math.sin(angles[k])
+        want_re, want_im = np.zeros(d), np.zeros(d)
+        want_re[k], want_re[k + half] = c, s
+        want_im[k], want_im[k + half] = -s, c
+        np.testing.assert_allclose(N.rope_half(re, cos, sin)[0], want_re, atol=1e-7)
+        np.testing.assert_allclose(N.rope_half(im, cos, sin)[0], want_im, atol=1e-7)
+        # interleaved input: pair k is (x[2k], x[2k + 1]), output in the half-split order
+        inter = np.zeros((1, d), np.float32)
+        inter[0, 2 * k] = 1.0
+        np.testing.assert_allclose(N.rope_interleaved(inter, cos, sin)[0], want_re, atol=1e-7)
+        inter[0, 2 * k], inter[0, 2 * k + 1] = 0.0, 1.0
+        np.testing.assert_allclose(N.rope_interleaved(inter, cos, sin)[0], want_im, atol=1e-7)
+
+
 def test_interleaved_rope_equals_half_split_on_deinterleaved_input():
     x = RNG.standard_normal((4, 2, 64), dtype=np.float32)
     cos, sin = _angles_cos_sin(np.arange(4) + 3)
@@ -216,9 +240,13 @@ def test_paged_layout_writes_into_shuffled_distinct_blocks():
     used = lay.block_table[lay.block_table >= 0]
     assert np.unique(used).size == used.size and lay.block_num == used.size + 5
     assert not np.array_equal(np.sort(used), used)  # shuffled
-    for tok, slot in enumerate(lay.cache_index):
-        b, pos = divmod(tok, 3)
-        assert pos == tok % 3
-        want = lay.kv_lens[b] - 3 + pos
-        assert lay.positions[tok] == want
-        assert slot == lay.block_table[b, want // 16] * 16 + want % 16
+    # tokens are batch-major, s1 = 3 per batch: token 3b + i is the i-th of the last 3 positions of batch b
+    tok = 0
+    for b in range(4):
+        for i in range(3):
+            want = int(lay.kv_lens[b]) - 3 + i
+            assert lay.positions[tok] == want
+            block, offset = lay.block_table[b, want // 16], want % 16
+            assert block >= 0 and lay.cache_index[tok] == block * 16 + offset
+            tok += 1
+    assert tok == lay.cache_index.size == lay.positions.size

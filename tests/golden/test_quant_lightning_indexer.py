@@ -103,10 +103,14 @@ def test_topk_respects_the_scores_and_the_causal_rule(s1, s2, count, seed, layou
     out = golden(OP)(**args).reshape(-1, count)
     scores = quant_lightning_indexer_scores(**args)
     scores = scores.reshape(-1, scores.shape[-1])
-    for r, s in zip(out, scores):
-        sel = r[r >= 0]
-        assert np.all(np.isfinite(s[sel]))
-        rest = np.setdiff1d(np.flatnonzero(np.isfinite(s)), sel)
+    # the causal rule, counted from the arguments (not from the golden's own -inf scores)
+    for r, s, seen in zip(out, scores, brute.indexer_visible_counts(args).reshape(-1)):
+        assert np.isfinite(s).tolist() == [j < seen for j in range(s.size)], "scores visible where the rule says not"
+        n = min(count, int(seen))
+        assert (r[:n] >= 0).all() and (r[n:] == -1).all()
+        sel = r[:n]
+        assert np.all(sel < seen), "selected a key the row cannot see"
+        rest = np.setdiff1d(np.arange(seen), sel)
         if rest.size and sel.size:
             assert s[sel].min() >= s[rest].max()
 

@@ -116,10 +116,13 @@ def test_backend_and_soc_arguments(run_op, fixtures):
         run_axpy(run_op, fixtures, x)
 
 
-def test_library_is_cached_and_rebuilt_when_the_kernel_changes(fixtures, fixture_op, tmp_path, build_root):
+def test_library_is_cached_and_rebuilt_when_the_kernel_changes(fixtures, fixture_op, tmp_path, build_root, monkeypatch):
+    monkeypatch.setenv("DSAOPS_CACHE", str(tmp_path / "cache"))  # an empty compile cache: the first build compiles
     kernels = tmp_path / "kernels"
     shutil.copytree(fixtures.kernels, kernels)
-    lib = build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels)
+    lines = []
+    lib = build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels, log=lines.append)
+    assert any("Building CXX" in line for line in lines)
     built = lib.stat().st_mtime_ns
     lines = []
     assert build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels, log=lines.append) == lib
@@ -127,6 +130,12 @@ def test_library_is_cached_and_rebuilt_when_the_kernel_changes(fixtures, fixture
     text_log = io.StringIO()  # dsaops build passes an open text file
     build_op_library(fixture_op, build_root=build_root, kernels_dir=kernels, log=text_log)
     assert "no work to do" in text_log.getvalue()
+    # another build folder (another session, another out dir) copies the library from the compile cache
+    lines = []
+    other = build_op_library(fixture_op, build_root=tmp_path / "other", kernels_dir=kernels, log=lines.append)
+    assert other != lib and other.read_bytes() == lib.read_bytes()
+    assert any("copied from the compile cache" in line for line in lines)
+    assert not any("Building CXX" in line for line in lines)
     x, y, bias = axpy_inputs(4, 32, np.float32, seed=3)
     args = dict(opdefs=fixtures.opdefs, kernels=kernels, build_root=build_root)
     np.testing.assert_array_equal(dsaops_ops.run("fixture_axpy", x, y, bias=bias, **args),

@@ -13,6 +13,7 @@ import pytest
 from dsaops import cases, ops
 from dsaops.errors import ConstraintError
 from dsaops.formats import nd_to_nz, nz_weight
+from dsaops.runner import KernelRunError
 from dsaops.validate import bind, bundled_op
 
 from .harness import run_case_on_twin, smoke_cases
@@ -154,3 +155,11 @@ def test_verify_twin_backend_launches_like_dsaops_ops(build_root):
     assert info.block_dim == 24
     for a, b in zip(got, want):
         assert a.tobytes() == b.tobytes()
+
+
+def test_tiling_refuses_more_tokens_than_the_kernel_plans(build_root):
+    # the K-part copies stride t rows with 16-bit gaps: t <= 4096 (seed 004: prefill s1 up to 1K, decode 128 x 4)
+    args = _base(t=4097, blocks=33)
+    with pytest.raises(KernelRunError, match=r"tiling failed: lightning_indexer_prolog_quant: t expected in "
+                                             r"\[1, 4096\], got 4097$"):
+        ops.run(OP.name, **args, build_root=build_root)  # the hand-written tiling refuses it before the launch

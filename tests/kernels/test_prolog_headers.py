@@ -64,8 +64,9 @@ def test_gemm_jobs_match_numpy_and_read_each_weight_once(exe, tmp_path, m, cores
     w1 = rng.integers(-127, 128, (512, 96)).astype(np.int8)
     a2 = rng.standard_normal((m, 128)).astype(BF16)
     w2 = rng.standard_normal((128, 128)).astype(BF16)
+    w3 = rng.standard_normal((512, 64)).astype(BF16)
     for name, arr in (("a0", a0), ("w0_nz", nd_to_nz(w0)), ("a1", a1), ("w1_nz", nd_to_nz(w1)), ("a2", a2),
-                      ("w2_nd", w2)):
+                      ("w2_nd", w2), ("w3_nz", nd_to_nz(w3))):
         arr.tofile(tmp_path / f"{name}.bin")
     out = _run(exe, "gemm", tmp_path, m, cores)
     f64 = lambda x: x.astype(np.float64)  # noqa: E731
@@ -73,6 +74,10 @@ def test_gemm_jobs_match_numpy_and_read_each_weight_once(exe, tmp_path, m, cores
     for p in range(4):  # K part p: rows [128 p, 128 p + 128) of w0; fp32 accumulation of exact bf16 products
         want = f64(a0[:, 128 * p:128 * p + 128]) @ f64(w0[128 * p:128 * p + 128])
         np.testing.assert_allclose(parts[p], want, rtol=2e-6, atol=2e-5)
+    parts3 = np.fromfile(tmp_path / "out3.bin", np.float32).reshape(4, m, 64)
+    for p in range(4):
+        want = f64(a0[:, 128 * p:128 * p + 128]) @ f64(w3[128 * p:128 * p + 128])
+        np.testing.assert_allclose(parts3[p], want, rtol=2e-6, atol=2e-5)
     np.testing.assert_array_equal(np.fromfile(tmp_path / "out1.bin", np.int32).reshape(m, 96),
                                   a1.astype(np.int64) @ w1.astype(np.int64))
     out2 = np.fromfile(tmp_path / "out2.bin", BF16).reshape(m, 160)  # bf16 by the Fixpipe, rows 160 apart
@@ -83,16 +88,34 @@ def test_gemm_jobs_match_numpy_and_read_each_weight_once(exe, tmp_path, m, cores
     # GM -> L1: every weight byte once, plus one A block per (core, job, K part, 64-row block) it runs
     per_core = _core_bytes(out, "GM_L1")
     assert len(per_core) == cores
-    weights = w0.nbytes + w1.nbytes + w2.nbytes
+    weights = w0.nbytes + w1.nbytes + w2.nbytes + w3.nbytes
     activations = sum(per_core) - weights
     a_bytes = a0.nbytes + a1.nbytes + a2.nbytes
-    # each A element at least once (a0 over its four K parts), at most once per core
+    # each A element at least once (a0 over its four K parts, for both jobs of its chain), at most once per core
     assert a_bytes <= activations <= cores * a_bytes
+    if cores == 1 and m <= 64:
+        assert activations == a_bytes  # the chain: each a0 block serves both of its jobs
     # balanced: no core streams more than its share plus one unit (64 KB here) and its A blocks
     unit = 128 * 64 * 2
     assert max(per_core) <= weights / cores + unit + a_bytes
     # L0C -> GM: each output element once
-    assert sum(_core_bytes(out, "L0C_GM")) == (4 * m * 128 + m * 96) * 4 + m * 128 * 2
+    assert sum(_core_bytes(out, "L0C_GM")) == (4 * m * 128 + 4 * m * 64 + m * 96) * 4 + m * 128 * 2
+
+
+def test_gemm_reloads_a_when_the_k_part_widens(exe, tmp_path):
+    # the same A and K offset with a wider K part must not reuse the narrower block left in L1
+    rng = np.random.default_rng(11)
+    m = 24
+    a0 = rng.standard_normal((m, 512)).astype(BF16)
+    w0 = rng.standard_normal((512, 128)).astype(BF16)
+    a0.tofile(tmp_path / "a0.bin")
+    nd_to_nz(w0).tofile(tmp_path / "w0_nz.bin")
+    _run(exe, "akey", tmp_path, m)
+    f64 = lambda x: x.astype(np.float64)  # noqa: E731
+    np.testing.assert_allclose(np.fromfile(tmp_path / "narrow.bin", np.float32).reshape(m, 128),
+                               f64(a0[:, :256]) @ f64(w0[:256]), rtol=2e-6, atol=2e-5)
+    np.testing.assert_allclose(np.fromfile(tmp_path / "wide.bin", np.float32).reshape(m, 128), f64(a0) @ f64(w0),
+                               rtol=2e-6, atol=2e-5)
 
 
 def test_row_quant_matches_the_golden_bit_for_bit(exe, tmp_path):

@@ -48,9 +48,27 @@ def test_names_exclude_functions():
     ("t // b == s", "(t_ / b_) == s_"),
     ("0 < x <= 4", "(0 < x_ && x_ <= 4)"),
     ("n <= 3000000000", "n_ <= 3000000000LL"),
+    ("n <= 2147483647", "n_ <= 2147483647"),  # the largest int32 needs no LL
+    ("n <= 2147483648", "n_ <= 2147483648LL"),
+    ("mode not in [1, 2]", "(!(mode_ == 1 || mode_ == 2))"),
+    ("mode in []", "false"),
+    ("mode not in []", "(!false)"),
+    ("-a < 0", "(-a_) < 0"),
+    ("flag == True or done != False", "(flag_ == true || done_ != false)"),
+    ("x == 1.5", "x_ == 1.5"),
+    ("s == 'say \\\"hi\\\" \\\\ bye'", 's_ == std::string("say \\"hi\\" \\\\ bye")'),
+    ("c in [True, 'x']", '(c_ == true || c_ == std::string("x"))'),
+    ("ceil_div(n + 1, 2 * m) <= last(t)", "dsaops::check::ceil_div((n_ + 1), (2 * m_)) <= dsaops::check::last(t_)"),
+    ("1 < 2 < 3", "(1 < 2 && 2 < 3)"),
 ])
 def test_to_cpp(source, cpp):
     assert parse(source).to_cpp(lambda n: n + "_") == cpp
+
+
+def test_to_cpp_function_prefix_reaches_nested_calls():
+    e = parse("ceil_div(ceil_div(a, 2), 3) == 1 and not (is_pow2(b) or -ceil_div(c, 4) < 0)")
+    assert e.to_cpp(lambda n: n, func_prefix="f::") == (
+        "(f::ceil_div(f::ceil_div(a, 2), 3) == 1 && (!(f::is_pow2(b) || (-f::ceil_div(c, 4)) < 0)))")
 
 
 @pytest.mark.parametrize("source, fragment", [

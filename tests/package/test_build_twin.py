@@ -1,7 +1,9 @@
 """dsaops build on the twin backend with the test-only fixture op (tests/fixtures): one build reused by
 the tests (build -> package -> install into a temp OPP -> layout and manifest -> uninstall restores),
-a no-op rebuild that compiles nothing, byte-identical packages from another folder, and a compile
-failure that names the op, the file and the log."""
+a no-op rebuild that compiles nothing, byte-identical packages from another folder (whose library comes
+from the compile cache), and a compile failure that names the op, the file and the log. The builds share
+one compile cache of this module, empty at its start (the first build compiles whatever the machine's
+cache holds)."""
 
 from __future__ import annotations
 
@@ -16,15 +18,18 @@ from .conftest import run_sh, snapshot
 from .test_build import dsaops
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+_CACHE: list[Path] = []  # this module's compile cache (DSAOPS_CACHE), made by the first build
 
 
 def build_fixture(src: Path, out: Path, cwd: Path, kernels: str = "kernels"):
     return dsaops("--opdefs", str(src / "opdefs"), "--kernels", str(src / kernels), "build", "--out", str(out),
-                  cwd=cwd, env={"SOURCE_DATE_EPOCH": "1700000000"})
+                  cwd=cwd, env={"SOURCE_DATE_EPOCH": "1700000000", "DSAOPS_CACHE": str(_CACHE[0])})
 
 
 @pytest.fixture(scope="session")
 def twin_build(tmp_path_factory):
+    if not _CACHE:
+        _CACHE.append(tmp_path_factory.mktemp("compile_cache"))
     work = tmp_path_factory.mktemp("twin_build")
     out = work / "out"
     r = build_fixture(FIXTURES, Path("out"), work)  # a relative --out, as people type it
@@ -90,11 +95,15 @@ def test_build_from_another_folder_is_byte_identical(twin_build, tmp_path):
     other = tmp_path / "elsewhere" / "out"
     r = build_fixture(src, other, tmp_path)
     assert r.returncode == 0, r.stderr
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("fixture_axpy "))
+    assert row.endswith("from the compile cache")  # same sources in another folder: same key, nothing compiled
+    log = (other / "logs" / "fixture_axpy.twin.log").read_text()
+    assert "copied from the compile cache" in log and "Building CXX" not in log
     assert (other / run.name).read_bytes() == run.read_bytes()
     assert (other / "SHA256SUMS").read_bytes() == (out / "SHA256SUMS").read_bytes()
 
 
-def test_compile_failure_names_op_file_and_log(tmp_path):
+def test_compile_failure_names_op_file_and_log(twin_build, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(FIXTURES, src)
     kernel = src / "kernels" / "fixture_axpy" / "fixture_axpy_kernel.h"

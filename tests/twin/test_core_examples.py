@@ -7,6 +7,8 @@ import hashlib
 
 import numpy as np
 
+TWIN_PROGRAMS = ["ascendc/twin/examples/vector_add.cpp", "ascendc/twin/examples/mix_matmul_softmax.cpp"]
+
 
 def test_vector_add_example(twin):
     res = twin.run("ascendc/twin/examples/vector_add.cpp")

@@ -16,6 +16,7 @@ from ml_dtypes import bfloat16
 
 SRC = "tests/twin/cpp/parallel.cpp"
 EXAMPLE = "ascendc/twin/examples/mix_matmul_softmax.cpp"
+TWIN_PROGRAMS = [SRC, EXAMPLE, "tests/twin/cpp/core_strict.cpp"]
 THREADS = ("1", "2", "8")
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+SRC = "tests/twin/cpp/api_fidelity/load3d_pad.cpp"
+
 
 @pytest.fixture(scope="module")
 def out(twin, tmp_path_factory):
     d = tmp_path_factory.mktemp("load3d_pad")
-    res = twin.run("tests/twin/cpp/api_fidelity/load3d_pad.cpp", args=[str(d)])
+    res = twin.run(SRC, args=[str(d)])
     assert res.returncode == 0, res.output
     return lambda name, dt=np.float16: np.fromfile(d / f"{name}.bin", dtype=dt)
 

@@ -66,7 +66,7 @@ def _neighbours16(x):
     return lo, hi
 
 
-def test_cast_rounding_modes(res):
+def test_cast_rounding_modes(res, cast_ref):
     x = res("cx")
     np.testing.assert_array_equal(res("cast_f2h_rint", np.float16), x.astype(np.float16))
     np.testing.assert_array_equal(res("cast_f2h_none", np.float16), x.astype(np.float16))
@@ -87,6 +87,16 @@ def test_cast_rounding_modes(res):
     np.testing.assert_array_equal(res("cast_f2bf_rint", np.uint16), x.astype(ml_dtypes.bfloat16).view(np.uint16))
     tb = res("cast_f2bf_trunc", np.uint16)
     np.testing.assert_array_equal(tb, (x.view(np.uint32) >> 16).astype(np.uint16))
+    # every dumped output against the independent reference (random data hold no exact ties: those are
+    # in test_ops_edge.py::test_cast_ties_every_mode)
+    for mode in ("none", "rint", "floor", "ceil", "round", "trunc", "odd"):
+        np.testing.assert_array_equal(res(f"cast_f2h_{mode}", np.float16).astype(np.float64), cast_ref(x, "half", mode),
+                                      err_msg=f"float -> half {mode}")
+    for mode in ("rint", "floor", "ceil", "round", "trunc"):
+        np.testing.assert_array_equal(res(f"cast_f2bf_{mode}", ml_dtypes.bfloat16).astype(np.float64),
+                                      cast_ref(x, "bf16", mode), err_msg=f"float -> bfloat16 {mode}")
+        np.testing.assert_array_equal(res(f"cast_f2i_{mode}", np.int32), cast_ref(x, "int32", mode),
+                                      err_msg=f"float -> int32 {mode}")
 
 
 def _tree(v):

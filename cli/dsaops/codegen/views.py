@@ -57,8 +57,6 @@ class AttrView:
     index: int
     attr_type: str  # OPTIONAL | REQUIRED
     setter: str  # e.g. Int(2048), String("BSND"), Float()
-    getter: str  # how InferShape reads it: GetInt / GetAttrPointer<char> / GetFloat / GetBool
-    cpp_type: str
 
 
 @dataclass(frozen=True)
@@ -106,19 +104,16 @@ class TilingMember:
 class OpView:
     name: str
     op_type: str
-    summary: str
     torch: str
     socs: tuple[str, ...]
     inputs: tuple[TensorView, ...]
     outputs: tuple[TensorView, ...]
     attrs: tuple[AttrView, ...]
-    variants: tuple[str, ...]
     output_shapes: tuple[OutputShapeView, ...]
     output_dtypes: tuple[OutputDtypeView, ...]
     tiling_struct: str
     tiling_members: tuple[TilingMember, ...]
     tiling_size: int
-    kernel_entry: str
     task_type: str
     uses_layout_attrs: tuple[AttrView, ...]  # str attrs the infer-shape code reads
     kernel: KernelView | None = None  # set when the op's hand-written kernel folder exists
@@ -141,11 +136,11 @@ def op_view(op: OpDef, has_kernel: bool = False) -> OpView:
     members = tuple(TilingMember(f.name, _TILING_CPP[f.type], f.doc) for f in op.tiling.fields)
     size = _struct_size([f.type for f in op.tiling.fields])
     return OpView(
-        name=op.name, op_type=op.op_type, summary=op.summary, torch=op.torch, socs=op.socs,
-        inputs=inputs, outputs=outputs, attrs=attrs, variants=tuple(v.id for v in op.variants),
+        name=op.name, op_type=op.op_type, torch=op.torch, socs=op.socs,
+        inputs=inputs, outputs=outputs, attrs=attrs,
         output_shapes=shapes, output_dtypes=tuple(_output_dtype(op, t) for t in op.outputs),
         tiling_struct=op.tiling.struct, tiling_members=members, tiling_size=size,
-        kernel_entry=op.kernel.entry, task_type=op.kernel.task_type,
+        task_type=op.kernel.task_type,
         uses_layout_attrs=tuple(a for a in layout_attrs),
         kernel=kernel_view(op) if has_kernel else None,
     )
@@ -168,14 +163,9 @@ def _tensor_view(op: OpDef, t, prefix: str) -> TensorView:
 
 def _attr_view(a) -> AttrView:
     kind = {"int": "Int", "float": "Float", "str": "String", "bool": "Bool", "list_int": "ListInt"}[a.type]
-    getter = {"int": "GetInt", "float": "GetFloat", "str": "GetStr", "bool": "GetBool",
-              "list_int": "GetListInt"}[a.type]
-    cpp_type = {"int": "int64_t", "float": "float", "str": "const char*", "bool": "bool",
-                "list_int": "gert::ContinuousVector"}[a.type]
     if a.default is REQUIRED:
-        return AttrView(a.name, _const("ATTR", a.name), a.index, "REQUIRED", f"{kind}()", getter, cpp_type)
-    return AttrView(a.name, _const("ATTR", a.name), a.index, "OPTIONAL", f"{kind}({cpp_literal(a.type, a.default)})",
-                    getter, cpp_type)
+        return AttrView(a.name, _const("ATTR", a.name), a.index, "REQUIRED", f"{kind}()")
+    return AttrView(a.name, _const("ATTR", a.name), a.index, "OPTIONAL", f"{kind}({cpp_literal(a.type, a.default)})")
 
 
 def _dim_sources(op: OpDef, sym: str, want_attr: str | None, want_layout: str | None):

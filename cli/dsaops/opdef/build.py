@@ -263,7 +263,8 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
         attr = attrs.get(layout_attr)
         if attr is None or attr.type != "str" or attr.choices is None:
             issues.add(t.line_of("layout_attr"), f"{where}: layout_attr {layout_attr!r} must name a str attr with choices",
-                       lambda: did_you_mean(layout_attr, attrs))
+                       lambda: did_you_mean(layout_attr, attrs) if attr is None else
+                       f"{layout_attr!r} is an attr of type {attr.type}" + (" without choices" if attr.type == "str" else ""))
             return None
         shapes = dict(t["shapes"])
         missing = [c for c in attr.choices if c not in shapes]
@@ -293,7 +294,8 @@ def _build_tensor(t: LDict, index: int, is_output: bool, key: str, dims, attrs, 
                     ok = False
             elif d not in dims and not (d in attrs and attrs[d].type == "int"):
                 issues.add(shape_lines[layout], f"{where}: shape uses {d!r}, which is neither a declared dim nor an int attr",
-                           lambda: did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
+                           lambda: f"{d!r} is an attr of type {attrs[d].type}; shapes take dims and int attrs" if d in attrs else
+                           did_you_mean(d, list(dims) + list(attrs)) or "declare it under dims:")
                 ok = False
     if not ok:
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
+from .. import __version__, compile_cache
 from ..errors import BuildError, DsaopsError, NotAvailable, UsageError
 from ..opdef import OpDef
 from ..opdef.build import KNOWN_SOCS
@@ -160,6 +160,11 @@ class OpResult:
     seconds: float = 0.0
     library: Path | None = None
     compiled: bool = False  # did this run change the library
+    from_cache: bool = False  # ... by copying it from the compile cache (dsaops.compile_cache)
+
+    @property
+    def state(self) -> str:
+        return "from the compile cache" if self.from_cache else ("compiled" if self.compiled else "up to date")
 
 
 @dataclass
@@ -210,8 +215,10 @@ def _write_if_changed(path: Path, data: bytes, mode: int = 0o644) -> bool:
     return True
 
 
-def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path) -> tuple[Path, bool]:
-    """Build (or find up to date) the op's CPU-twin library; True when this run compiled something."""
+def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path, jobs: int | None = None
+                  ) -> tuple[Path, bool, bool]:
+    """Build (or find up to date) the op's CPU-twin library; (path, this run changed it, it came from the
+    compile cache)."""
     try:
         from ..runner import build_op_library
     except ImportError:
@@ -227,7 +234,7 @@ def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path)
             log.write(line + "\n")
 
         try:
-            lib = build_op_library(op, build_root=(plan.out / "twin").resolve(), kernels_dir=kernels_dir, jobs=plan.jobs,
+            lib = build_op_library(op, build_root=(plan.out / "twin").resolve(), kernels_dir=kernels_dir, jobs=jobs or plan.jobs,
                                    log=record, templates_dir=templates_dir)
         except NotAvailable:
             raise
@@ -237,8 +244,9 @@ def _twin_library(op: OpDef, plan: Plan, kernels_dir: Path, templates_dir: Path)
             raise BuildError(_compile_failure(op.name, str(exc), log_path)) from None
         except (OSError, subprocess.SubprocessError) as exc:
             raise BuildError(_compile_failure(op.name, str(exc), log_path)) from None
-    compiled = any(("Building CXX object" in ln or "Linking CXX" in ln) for ln in lines)
-    return Path(lib), compiled
+    from_cache = any("copied from the compile cache" in ln for ln in lines)
+    compiled = from_cache or any(("Building CXX object" in ln or "Linking CXX" in ln) for ln in lines)
+    return Path(lib), compiled, from_cache
 
 
 _DIAG = re.compile(r"^(?:(?P<file>[^\s:][^:]*\.(?:cpp|cc|h|hpp)):(?P<line>\d+)(?::\d+)?: (?:fatal )?error"
@@ -296,14 +304,21 @@ def build(plan: Plan, *, templates_dir: Path, kernels_dir: Path, source_root: Pa
     results: list[OpResult] = []
     entries: list[Entry] = []
     if plan.backend == "twin":
+        # The ops build side by side, the CPUs (or -j) shared between them; reports stay in op order.
+        total = plan.jobs or compile_cache.cpu_count()
+        workers = max(1, min(len(plan.ops), total))
         for p in plan.ops:
             say(f"{p.op.name}: twin build ({','.join(p.socs)}) ...")
+
+        def one(p) -> OpResult:
             t = time.monotonic()
-            lib, changed = _twin_library(p.op, plan, kernels_dir, templates_dir)
-            r = OpResult(p.op.name, p.op.op_type, p.socs, time.monotonic() - t, lib, changed)
-            results.append(r)
-            say(f"{p.op.name}: twin build done in {r.seconds:.1f}s ({'compiled' if changed else 'up to date'})")
-            entries.append(Entry(f"{OWN_DIR}/twin/lib/{lib.name}", lib.read_bytes(), executable=True))
+            lib, changed, cached = _twin_library(p.op, plan, kernels_dir, templates_dir, jobs=max(1, total // workers))
+            return OpResult(p.op.name, p.op.op_type, p.socs, time.monotonic() - t, lib, changed, cached)
+
+        results = compile_cache.parallel_map(one, plan.ops, workers)
+        for r in results:
+            say(f"{r.name}: twin build done in {r.seconds:.1f}s ({r.state})")
+            entries.append(Entry(f"{OWN_DIR}/twin/lib/{r.library.name}", r.library.read_bytes(), executable=True))
     else:
         entries += _cann_build(plan, out / "op_project", kernels_dir, say)
         results = [OpResult(p.op.name, p.op.op_type, p.socs) for p in plan.ops]

@@ -1,10 +1,12 @@
 // Twin checks of the prologs' shared headers (ascendc/common/prolog_gemm.h, row_quant.h, cache_write.h).
 // The Python side (tests/kernels/test_prolog_headers.py) writes the inputs as raw files into <dir>, runs
-//   prolog_headers gemm <dir> <m> <cores>   PrologGemm over PrologGemmSplit on <cores> AICs, three jobs:
+//   prolog_headers gemm <dir> <m> <cores>   PrologGemm over PrologGemmSplit on <cores> AICs, four jobs:
 //                                           0: bf16 NZ W0 [512, 128] split by K (kPart 128, nTile 64),
+//                                           0b: bf16 NZ W3 [512, 64] on the same A and K parts (a chain),
 //                                           1: int8 NZ W1 [512, 96] (kPart 512, nTile 32),
 //                                           2: bf16 ND W2 [128, 128] (the Hadamard form, one unit), output
 //                                              rounded to bf16 by the Fixpipe into rows 160 apart
+//   prolog_headers akey <dir> <m>           two units on one AIC over the same A, K part 256 then 512
 //   prolog_headers quant <dir>              RowQuant: 5 rows of 128 -> int8 + fp16 scales (lo -127) and
 //                                           3 rows of 1536 -> int8 + fp32 scales (lo -128), one AIV
 //   prolog_headers cache <dir>              CacheWriter: 6 tokens' int8 rows [128] and fp16 scales into
@@ -58,20 +60,24 @@ static int finish(const twin::LaunchReport& r)
 
 static int run_gemm(uint32_t m, int cores)
 {
-    dsa::PrologGemmJob jobs[3];
+    dsa::PrologGemmJob jobs[4];
     jobs[0].a = load("a0", size_t(m) * 512 * 2);
     jobs[0].w = load("w0_nz", 512 * 128 * 2);
     jobs[0].out = static_cast<uint8_t*>(GmAlloc(size_t(4) * m * 128 * 4));
     jobs[0].k = 512; jobs[0].n = 128; jobs[0].kPart = 128; jobs[0].nTile = 64;
-    jobs[1].a = load("a1", size_t(m) * 512);
-    jobs[1].w = load("w1_nz", 512 * 96);
-    jobs[1].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 96 * 4));
-    jobs[1].k = 512; jobs[1].n = 96; jobs[1].kPart = 512; jobs[1].nTile = 32; jobs[1].int8 = true;
-    jobs[2].a = load("a2", size_t(m) * 128 * 2);
-    jobs[2].w = load("w2_nd", 128 * 128 * 2);
-    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 160 * 2));  // bf16 rows 160 apart
-    jobs[2].k = 128; jobs[2].n = 128; jobs[2].kPart = 128; jobs[2].nTile = 128; jobs[2].wNd = true;
-    jobs[2].outBf16 = true; jobs[2].ldOut = 160;
+    jobs[1].a = jobs[0].a;  // the same A and K parts: one chain with job 0
+    jobs[1].w = load("w3_nz", 512 * 64 * 2);
+    jobs[1].out = static_cast<uint8_t*>(GmAlloc(size_t(4) * m * 64 * 4));
+    jobs[1].k = 512; jobs[1].n = 64; jobs[1].kPart = 128; jobs[1].nTile = 32;
+    jobs[2].a = load("a1", size_t(m) * 512);
+    jobs[2].w = load("w1_nz", 512 * 96);
+    jobs[2].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 96 * 4));
+    jobs[2].k = 512; jobs[2].n = 96; jobs[2].kPart = 512; jobs[2].nTile = 32; jobs[2].int8 = true;
+    jobs[3].a = load("a2", size_t(m) * 128 * 2);
+    jobs[3].w = load("w2_nd", 128 * 128 * 2);
+    jobs[3].out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 160 * 2));  // bf16 rows 160 apart
+    jobs[3].k = 128; jobs[3].n = 128; jobs[3].kPart = 128; jobs[3].nTile = 128; jobs[3].wNd = true;
+    jobs[3].outBf16 = true; jobs[3].ldOut = 160;
     twin::LaunchOptions o;
     o.mode = twin::Mode::AIC_ONLY;
     o.numBlocks = cores;
@@ -80,13 +86,43 @@ static int run_gemm(uint32_t m, int cores)
         dsa::PrologGemm gemm;
         gemm.Init(&pipe);
         dsa::PrologGemmSplit split;
-        split.Init(jobs, 3, GetBlockNum());
+        split.Init(jobs, 4, GetBlockNum());
         split.ForEachUnit(GetBlockIdx(), [&](uint32_t j, uint32_t kp, uint32_t nt) { gemm.RunUnit(jobs[j], kp, nt, m); });
         gemm.DrainEvents();
     });
     save("out0", jobs[0].out, size_t(4) * m * 128 * 4);
-    save("out1", jobs[1].out, size_t(m) * 96 * 4);
-    save("out2", jobs[2].out, size_t(m) * 160 * 2);
+    save("out3", jobs[1].out, size_t(4) * m * 64 * 4);
+    save("out1", jobs[2].out, size_t(m) * 96 * 4);
+    save("out2", jobs[3].out, size_t(m) * 160 * 2);
+    return finish(r);
+}
+
+// One AIC runs a unit of A [m, 512] x W0 rows [0, 256) (kPart 256), then a unit of the same A with kPart 512:
+// the second must load the whole 512-wide A block (an A block is keyed by its source, K offset, rows and width).
+static int run_akey(uint32_t m)
+{
+    dsa::PrologGemmJob narrow, wide;
+    narrow.a = wide.a = load("a0", size_t(m) * 512 * 2);
+    narrow.w = wide.w = load("w0_nz", 512 * 128 * 2);
+    narrow.out = static_cast<uint8_t*>(GmAlloc(size_t(2) * m * 128 * 4));
+    wide.out = static_cast<uint8_t*>(GmAlloc(size_t(m) * 128 * 4));
+    narrow.k = wide.k = 512;
+    narrow.n = wide.n = 128;
+    narrow.nTile = wide.nTile = 128;
+    narrow.kPart = 256;
+    wide.kPart = 512;
+    twin::LaunchOptions o;
+    o.mode = twin::Mode::AIC_ONLY;
+    auto r = twin::launch_body(o, [&] {
+        TPipe pipe;
+        dsa::PrologGemm gemm;
+        gemm.Init(&pipe);
+        gemm.RunUnit(narrow, 0, 0, m);
+        gemm.RunUnit(wide, 0, 0, m);
+        gemm.DrainEvents();
+    });
+    save("narrow", narrow.out, size_t(m) * 128 * 4);  // part 0 only
+    save("wide", wide.out, size_t(m) * 128 * 4);
     return finish(r);
 }
 
@@ -190,6 +226,7 @@ int main(int argc, char** argv)
     const std::string mode = argv[1];
     g_dir = argv[2];
     if (mode == "gemm" && argc == 5) return run_gemm(uint32_t(std::atoi(argv[3])), std::atoi(argv[4]));
+    if (mode == "akey" && argc == 4) return run_akey(uint32_t(std::atoi(argv[3])));
     if (mode == "quant") return run_quant();
     if (mode == "cache") return run_cache();
     return 2;

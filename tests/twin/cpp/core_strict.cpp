@@ -141,8 +141,12 @@ extern "C" __global__ __aicore__ void aiv_kernel(GM_ADDR x, GM_ADDR y) {
         out.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(y), 64);
         DataCopy(out, v.u, 64);  // @rule:race
     } else if (c == "race_ordered") {
-        // The same writes ordered by SyncAll and a block-ordered turn: no error expected.
+        // The same writes ordered by SyncAll and a block-ordered turn: no error expected. Each block first
+        // loads its own slice of x, so y ends up holding the slice of the last block in turn order.
         Vec v(x);
+        DataCopy(v.u, v.g, 64);
+        SetFlag<HardEvent::MTE2_MTE3>(0);
+        WaitFlag<HardEvent::MTE2_MTE3>(0);
         GlobalTensor<float> out;
         out.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(y), 64);
         for (int turn = 0; turn < int(GetBlockNum()); ++turn) {
@@ -207,6 +211,7 @@ int main(int argc, char** argv) {
     int blocks = argc > 2 ? std::atoi(argv[2]) : 4;
     uint8_t* x = static_cast<uint8_t*>(GmAlloc(8 * N * sizeof(float)));
     uint8_t* y = static_cast<uint8_t*>(GmAlloc(8 * N * sizeof(float)));
+    for (int i = 0; i < 8 * N; ++i) reinterpret_cast<float*>(x)[i] = float(i);
     bool mix = g_case == "flag_id" || g_case == "flag_overflow" || g_case == "flag_unconsumed" || g_case == "flag_pipe" ||
                g_case == "deadlock" || g_case == "syncall_missing" || g_case == "sync_all_on_aic";
     if (mix) {
@@ -217,6 +222,11 @@ int main(int argc, char** argv) {
         ICPU_RUN_KF(aiv_kernel, blocks, x, y);  // @rule:aiv_launch
     }
     std::printf("kernel finished\n");
+    if (g_case == "race_ordered") {  // y[0..63] after the ordered writes
+        std::printf("y:");
+        for (int i = 0; i < 64; ++i) std::printf(" %g", reinterpret_cast<float*>(y)[i]);
+        std::printf("\n");
+    }
     GmFree(x);
     GmFree(y);
     return 0;

@@ -2,18 +2,24 @@
 
 `TwinBuilder.run(source)` compiles ``source`` with
 ``g++ -std=c++17 -O1 -pthread -I ascendc/twin/include`` (from the repository root, so
-``__FILE__`` and the twin's error messages name the source by its repository-relative path),
-caches the binary by a hash of the source, the flags and every twin header, and runs it.
+``__FILE__`` and the twin's error messages name the source by its repository-relative path) and runs it.
+Binaries live in the persistent compile cache (``dsaops.compile_cache``: ``$DSAOPS_CACHE/compiled`` or
+``~/.cache/dsaops/compiled``), keyed by the source, its path, the flags, every twin header and the compiler's
+identity; a warm cache compiles nothing. ``prebuild`` compiles many programs in the background on at most
+CPU-count threads; ``build`` waits for a program being prebuilt.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from dsaops import compile_cache
 
 REPO = Path(__file__).resolve().parents[3]
 TWIN_INCLUDE = REPO / "ascendc" / "twin" / "include"
@@ -65,19 +71,21 @@ class SyntaxCheck:
     output: str
 
 
+CACHE_KIND = "twin-programs"
+
+
 def _headers_digest() -> str:
-    h = hashlib.sha256()
-    for p in sorted(TWIN_INCLUDE.rglob("*.h")):
-        h.update(str(p.relative_to(TWIN_INCLUDE)).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+    return compile_cache.Hasher("twin-headers").add_tree(TWIN_INCLUDE).hexdigest()
 
 
 class TwinBuilder:
-    def __init__(self, cache_dir: Path):
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, jobs: int | None = None):
+        self.jobs = jobs or compile_cache.cpu_count()
         self._headers = _headers_digest()
+        self._compiler = compile_cache.compiler_id(CXX)
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     def _source_path(self, source: str | Path) -> tuple[str, bytes]:
         """(path to pass to g++, relative to REPO when possible; content)."""
@@ -91,26 +99,68 @@ class TwinBuilder:
                 arg = str(p)
             return arg, p.read_bytes()
         data = source.encode()
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        p = self.cache_dir / f"inline_{digest}.cpp"
-        if not p.exists():
-            p.write_bytes(data)
+        digest = compile_cache.Hasher("twin-inline").add(data).hexdigest()[:24]
+        p = compile_cache.cache_root() / "twin-inline" / f"inline_{digest}.cpp"
+        if not p.is_file():
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, p)
         return str(p), data
 
-    def compile(self, source: str | Path, extra_flags: tuple[str, ...] = ()) -> CompileResult:
-        """Compile (or reuse the cached binary); never raises on a compiler error."""
-        arg, data = self._source_path(source)
-        flags = BASE_FLAGS + tuple(extra_flags)
-        key = hashlib.sha256(data + self._headers.encode() + " ".join(flags).encode() + arg.encode()).hexdigest()[:24]
-        binary = self.cache_dir / f"prog_{key}"
-        if binary.exists():
+    def _key(self, arg: str, data: bytes, flags: tuple[str, ...]) -> str:
+        return (compile_cache.Hasher("twin-program").add(self._compiler, CXX, "\0".join(flags), arg, data, self._headers)
+                .hexdigest())
+
+    def _compile(self, key: str, arg: str, flags: tuple[str, ...]) -> CompileResult:
+        binary = compile_cache.entry_dir(key, CACHE_KIND) / "prog"
+        if binary.is_file():
             return CompileResult(True, binary, "")
-        cmd = [CXX, *flags, "-I", str(TWIN_INCLUDE.relative_to(REPO)), arg, "-o", str(binary) + ".tmp"]
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        tmp = binary.with_name(f".prog.{os.getpid()}.{threading.get_ident()}.tmp")
+        cmd = [CXX, *flags, "-I", str(TWIN_INCLUDE.relative_to(REPO)), arg, "-o", str(tmp)]
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
         if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
             return CompileResult(False, binary, f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-        os.replace(str(binary) + ".tmp", binary)
+        os.replace(tmp, binary)  # atomic: a concurrent worker sees no binary or the whole one
         return CompileResult(True, binary, proc.stderr)
+
+    def compile(self, source: str | Path, extra_flags: tuple[str, ...] = ()) -> CompileResult:
+        """Compile (or reuse the cached binary, or wait for its prebuild); never raises on a compiler error."""
+        arg, data = self._source_path(source)
+        flags = BASE_FLAGS + tuple(extra_flags)
+        key = self._key(arg, data, flags)
+        with self._lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return pending.result()
+        return self._compile(key, arg, flags)
+
+    def prebuild(self, programs) -> int:
+        """Start compiling ``programs`` (sources, or ``(source, extra_flags)`` pairs) in the background on at
+        most ``jobs`` threads; return how many were not cached yet. Errors surface when a test builds one."""
+        started = 0
+        for prog in programs:
+            source, extra = (prog, ()) if isinstance(prog, (str, Path)) else (prog[0], tuple(prog[1]))
+            arg, data = self._source_path(source)
+            flags = BASE_FLAGS + extra
+            key = self._key(arg, data, flags)
+            with self._lock:
+                if key in self._pending or (compile_cache.entry_dir(key, CACHE_KIND) / "prog").is_file():
+                    continue
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="twin-compile")
+                self._pending[key] = self._pool.submit(self._compile, key, arg, flags)
+                started += 1
+        return started
+
+    def close(self) -> None:
+        """Stop prebuilding: queued compiles are dropped, running ones finish."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def build(self, source: str | Path, extra_flags: tuple[str, ...] = ()) -> Path:
         res = self.compile(source, extra_flags)
