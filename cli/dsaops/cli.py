@@ -455,6 +455,9 @@ def bench_cmd(obj: Context, patterns, selection, soc, max_macs, build_root, mark
         rows.append(bench.run_bench_case(op, case, soc=soc, kernels=obj.kernels_dir, build_root=build_root,
                                          max_macs=limit))
     click.echo(bench.format_table(rows, markdown=markdown))
+    notes = bench.format_notes(rows)
+    if notes:
+        click.echo(notes)
     if pipes:
         for row in rows:
             click.echo(bench.format_pipes(row))

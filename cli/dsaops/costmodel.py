@@ -35,6 +35,7 @@ Figures and their sources (ASCENDC.md, "Hardware constants", which collects them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 GIB = 1 << 30
 
@@ -129,10 +130,18 @@ class Cost:
         return self.modelled_s / self.floor_s if self.floor_s else None
 
 
-def floor_seconds(min_gm_bytes: int, exact_macs: int, mac_dtype: str | None, s: Soc) -> tuple[float, str]:
-    """Roofline floor: max(minimum GM bytes / HBM, exact MACs / peak of every AIC) and which bounds it."""
+def floor_seconds(min_gm_bytes: int, exact_macs: int, mac_dtype, s: Soc) -> tuple[float, str]:
+    """Roofline floor: max(minimum GM bytes / HBM, exact MACs / peak of every AIC) and which bounds it.
+
+    ``mac_dtype`` is the cube operands' dtype name, or a mapping {dtype name: MACs} for an op whose
+    matmuls mix dtypes (the prologs: int8 and bf16); then the cube time is the sum over the dtypes
+    and ``exact_macs`` (their total) is not used.
+    """
     mem = min_gm_bytes / s.hbm_bytes_per_s
-    cube = exact_macs / (CUBE_MACS_PER_CYCLE[mac_dtype] * s.aic * s.hz) if exact_macs and mac_dtype else 0.0
+    if isinstance(mac_dtype, Mapping):
+        cube = sum(n / (CUBE_MACS_PER_CYCLE[d] * s.aic * s.hz) for d, n in mac_dtype.items())
+    else:
+        cube = exact_macs / (CUBE_MACS_PER_CYCLE[mac_dtype] * s.aic * s.hz) if exact_macs and mac_dtype else 0.0
     return (cube, "cube") if cube > mem else (mem, "HBM")
 
 

@@ -10,7 +10,11 @@ signature plus ``backend='twin'`` and ``soc='ascend910_93'``. A call
 1. checks the arguments against the opdef (``dsaops.validate.bind``: the same errors as the goldens,
    ``ConstraintError``);
 2. builds (once, cached; see ``dsaops.runner``) and loads the op's twin library;
-3. runs the generated tiling check and the hand-written tiling on the shapes and attrs, launches the
+3. converts every input the opdef declares ``FRACTAL_NZ`` from ND (``dsaops.formats.nd_to_nz``; an
+   argument given as ``dsaops.formats.nz_weight(nz_array, nd_shape)`` is passed as it is); an in-place
+   output (opdef ``aliases``: the prologs' paged caches) is a copy of its input bound to both
+   parameters, as on the device (the caller's array is left as it was; ``launch_buffers``);
+4. runs the generated tiling check and the hand-written tiling on the shapes and attrs, launches the
    kernel on the twin on the requested SoC, and returns the output (a tuple for several outputs).
 
 ``backend='npu'`` needs an Ascend NPU with CANN and raises ``NotAvailable`` on this machine.
@@ -33,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import resources
+from . import formats, resources
 from .errors import ConstraintError, NotAvailable, UsageError
 from .opdef import REQUIRED, OpDef, load_opdefs
 from .runner import OpLibrary, build_op_library, default_build_root, load_op_library
@@ -99,14 +103,44 @@ def problem_of(binding: Binding) -> tuple[int, dict, dict, dict]:
     return variant, dict(binding.dims), dict(binding.attrs), present
 
 
-def _outputs(binding: Binding) -> list[np.ndarray]:
-    outs = []
-    for t in binding.op.outputs:
-        shape = binding.output_shape(t.name)
-        arr = np.empty(shape, dtype=binding.output_dtype(t.name))
-        arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
-        outs.append(arr)
-    return outs
+def launch_buffers(binding: Binding, pre_converted: dict | None = None) -> tuple[list, list[np.ndarray]]:
+    """(inputs, outputs) of a launch, in opdef order.
+
+    Inputs are in their declared device format (FRACTAL_NZ ones converted from ND by
+    ``dsaops.formats``; ``pre_converted`` maps names to ``NzWeight``s passed as they are; None for an
+    absent optional input). Outputs are poisoned with 0xA5 bytes, except an in-place output (opdef
+    ``aliases: <input>``, the prologs' paged caches): a copy of its input's device bytes, bound to both
+    parameters as on the device (the caller's array is left as it was).
+    """
+    pre_converted = pre_converted or {}
+    op = binding.op
+    inputs = []
+    for t in op.inputs:
+        value = binding.tensors.get(t.name)
+        if value is None:
+            inputs.append(None)
+        else:
+            value = pre_converted.get(t.name, value)
+            inputs.append(formats.to_device_format(value, t.format, binding.variant.dtypes[t.name].numpy))
+    names = [t.name for t in op.inputs]
+    outputs = []
+    for t in op.outputs:
+        if t.aliases is not None:
+            out = np.array(inputs[names.index(t.aliases)], copy=True)
+            inputs[names.index(t.aliases)] = out  # one buffer for the input and its in-place output
+        else:
+            out = np.empty(binding.output_shape(t.name), dtype=binding.output_dtype(t.name))
+            out.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
+        outputs.append(out)
+    return inputs, outputs
+
+
+def split_pre_converted(args: dict) -> tuple[dict, dict]:
+    """(args with ND views for the checks, the ``NzWeight`` arguments to launch as they are)."""
+    pre_nz = {n: v for n, v in args.items() if isinstance(v, formats.NzWeight)}
+    if pre_nz:
+        args = {**args, **{n: v.to_nd() for n, v in pre_nz.items()}}
+    return args, pre_nz
 
 
 def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC, kernels: Path | None = None,
@@ -114,6 +148,7 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
     """Run ``op`` on named arguments ``args`` (parameter name -> value); see the module docstring."""
     if backend not in BACKENDS:
         raise ConstraintError(f"{op.name}: backend must be one of {list(BACKENDS)}, got {backend!r}")
+    args, pre_nz = split_pre_converted(args)  # the checks read ND values; NZ bytes are launched as given
     binding = bind(op, args)
     if backend == "npu":
         raise NotAvailable(f"{op.name}: backend 'npu' is not available on this machine (it needs an Ascend NPU "
@@ -126,14 +161,7 @@ def call(op: OpDef, args: dict, *, backend: str = "twin", soc: str = DEFAULT_SOC
     t0 = time.perf_counter()
     tiling = lib.tiling(soc, variant, dims, attrs, present)
     tiling_s = time.perf_counter() - t0
-    inputs = []
-    for t in op.inputs:
-        value = binding.tensors.get(t.name)
-        if value is None:
-            inputs.append(None)
-        else:
-            inputs.append(np.ascontiguousarray(value, dtype=binding.variant.dtypes[t.name].numpy))
-    outputs = _outputs(binding)
+    inputs, outputs = launch_buffers(binding, pre_nz)
     t0 = time.perf_counter()
     lib.launch(soc, inputs, outputs, tiling)
     wall = time.perf_counter() - t0

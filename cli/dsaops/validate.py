@@ -266,6 +266,10 @@ def _functions(binding: Binding) -> dict:
         values = _tensor_values(binding, name).reshape(-1).astype(np.int64)
         return bool(np.all(np.diff(values) >= 0))
 
+    def distinct(name):
+        values = _tensor_values(binding, name).reshape(-1)
+        return bool(np.unique(values).size == values.size)
+
     def is_pow2(v):
         return isinstance(v, (int, np.integer)) and v >= 1 and (v & (v - 1)) == 0
 
@@ -273,7 +277,7 @@ def _functions(binding: Binding) -> dict:
         return -(-a // b)
 
     return {"present": present, "last": last, "min_value": min_value, "max_value": max_value,
-            "nondecreasing": nondecreasing, "is_pow2": is_pow2, "ceil_div": ceil_div}
+            "nondecreasing": nondecreasing, "distinct": distinct, "is_pow2": is_pow2, "ceil_div": ceil_div}
 
 
 def _env(binding: Binding):

@@ -115,3 +115,32 @@ def test_bench_cli_errors(fixtures, tmp_path):
     assert res.exit_code == 2 and "--cases 'bench' selects no case of fixture_axpy" in res.output
     res = runner.invoke(main, ["bench", "--soc", "ascend310p"])
     assert res.exit_code == 2 and "--soc must be one of" in res.output
+
+
+def test_prolog_work_and_mixed_dtype_floor():
+    from dsaops import cases
+
+    inputs = cases.generate("lightning_indexer_prolog_quant", {"B": 4, "S1": 2, "S2": 300}, 0)
+    b = bind("lightning_indexer_prolog_quant", inputs)
+    w = bench.WORK["lightning_indexer_prolog_quant"](b)
+    t, h, ql, n, d = 8, 7168, 1536, 64, 128
+    assert w.mac_dtype == {"int8": t * ql * n * d, "bfloat16": t * h * (d + n) + t * (n + 1) * d * d}
+    assert w.exact_macs == sum(w.mac_dtype.values())
+    weights = ql * n * d + n * d * 4 + h * d * 2 + h * n * 2 + 2 * d * 2 + 2 * d * d * 2
+    activations = t * h * 2 + t * ql + t * 4 + 2 * t * 64 * 2 + t * 8
+    assert w.min_read_bytes == weights + activations  # the caches are written in place, not read
+    assert w.min_write_bytes == t * n * d + t * n * 2 + t * d + t * 2 + t * n * 2  # q, scales, t cache slots, weights
+    s = costmodel.soc("ascend910_93")
+    cube = w.mac_dtype["int8"] / (8192 * 24 * s.hz) + w.mac_dtype["bfloat16"] / (4096 * 24 * s.hz)
+    assert costmodel.floor_seconds(0, w.exact_macs, w.mac_dtype, s) == (pytest.approx(cube), "cube")
+    assert costmodel.floor_seconds(w.min_gm_bytes, w.exact_macs, w.mac_dtype, s)[1] == "HBM"
+    row = bench.BenchRow("lightning_indexer_prolog_quant/x", "ascend910_93", w, published=(49e-6, "PyPTO"))
+    row.gm_read = int(w.min_read_bytes * 1.1)
+    row.floor_s = 10e-6
+    row.cost = costmodel.model([{"core": i, "is_aic": False, "counters": {"bytes.GM_UB": int(1.6e12 * 12e-6 / 48)}}
+                                for i in range(48)], "ascend910_93")  # HBM-bound: 12 us
+    notes = bench.format_notes([row]).splitlines()
+    assert notes[0] == "lightning_indexer_prolog_quant/x (ascend910_93): modelled 12.0us beside published 49.0us " \
+                       "(PyPTO): 0.24x"
+    assert notes[1].startswith("lightning_indexer_prolog_quant/x (ascend910_93): GM read / minimum 1.100x "
+                               "(target <= 1.05x), modelled / floor 1.200x (target <= 1.3x")

@@ -42,6 +42,7 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("min_value", ("tensor",), "the smallest element of an integer tensor"),
     Function("max_value", ("tensor",), "the largest element of an integer tensor"),
     Function("nondecreasing", ("tensor",), "every element of a 1-D tensor is >= the one before it"),
+    Function("distinct", ("tensor",), "no two elements of an integer tensor are equal"),
     Function("ceil_div", ("value", "value"), "integer division rounded up"),
 )}
 

@@ -21,8 +21,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import BackendUnavailable, DsaopsError, UsageError
 from ..opdef import OpDef
 from .target import Package, copy_verified
@@ -93,25 +91,17 @@ class TwinBackend(Backend):
         return lib
 
     def run(self, op: OpDef, inputs: dict, soc: str) -> tuple[tuple, RunInfo]:
-        from ..ops import problem_of
+        from ..ops import launch_buffers, problem_of, split_pre_converted
         from ..validate import bind
 
+        inputs, pre_nz = split_pre_converted(inputs)
         binding = bind(op, inputs)
         lib = self.library(op)
         if lib.soc_info(soc) is None:
             raise CannotRun(f"{op.name}: the twin does not know SoC {soc!r}")
         variant, dims, attrs, present = problem_of(binding)
         tiling = lib.tiling(soc, variant, dims, attrs, present)
-        args = []
-        for t in op.inputs:
-            value = binding.tensors.get(t.name)
-            args.append(None if value is None else
-                        np.ascontiguousarray(value, dtype=binding.variant.dtypes[t.name].numpy))
-        outs = []
-        for t in op.outputs:
-            arr = np.empty(binding.output_shape(t.name), dtype=binding.output_dtype(t.name))
-            arr.view(np.uint8).reshape(-1)[:] = 0xA5  # poison: an element the kernel never writes shows
-            outs.append(arr)
+        args, outs = launch_buffers(binding, pre_nz)  # device formats, in-place outputs: as dsaops.ops
         t0 = time.perf_counter()
         lib.launch(soc, args, outs, tiling)
         wall = time.perf_counter() - t0

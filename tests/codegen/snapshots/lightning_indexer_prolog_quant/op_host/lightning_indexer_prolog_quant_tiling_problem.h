@@ -34,6 +34,7 @@ struct LightningIndexerPrologQuantTilingProblem {
 // dims the chosen layouts bind.
 // Checked in Python only (they need tensor data, which tiling never sees):
 //   min_value(k_cache_index_in) >= 0 and max_value(k_cache_index_in) < block_num * block_size
+//   distinct(k_cache_index_in)
 inline int LightningIndexerPrologQuantCheckProblem(const LightningIndexerPrologQuantTilingProblem& p, DsaopsTilingResult* r)
 {
     dsaops::check::Errors e(r);

@@ -36,6 +36,7 @@ struct MlaPrologQuantTilingProblem {
 // dims the chosen layouts bind.
 // Checked in Python only (they need tensor data, which tiling never sees):
 //   min_value(cache_index) >= 0 and max_value(cache_index) < block_num * block_size
+//   distinct(cache_index)
 inline int MlaPrologQuantCheckProblem(const MlaPrologQuantTilingProblem& p, DsaopsTilingResult* r)
 {
     dsaops::check::Errors e(r);
