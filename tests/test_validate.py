@@ -281,3 +281,55 @@ def test_each_expression_function_decides_its_constraint(functions_op, args, mes
     with pytest.raises(ConstraintError) as info:
         bind(functions_op, call)
     assert str(info.value) == f"tiny: {message}"
+
+
+def test_every_missing_required_attr_and_tensor_is_reported():
+    assert error_of("sparse_flash_attention_antiquant", {}) == "\n".join(
+        f"sparse_flash_attention_antiquant: {name} is required, got None"
+        for name in ("scale_value", "sparse_block_size", "key_quant_mode", "value_quant_mode", "query", "key", "value",
+                     "sparse_indices"))
+
+
+@pytest.fixture
+def shapes_op(opdef_dir, tiny_text):
+    """The tiny opdef with lengths [B, mode] (a dim equal to an int attr) and y [B, H], H = ceil_div(N, 3) + mode."""
+    text = tiny_text.replace("    optional: true\n    shape: [B]\n", "    optional: true\n    shape: [B, mode]\n")
+    text = text.replace("dims:\n", "derived_dims:\n  H: ceil_div(N, 3) + mode\ndims:\n  H: derived\n")
+    text = text.replace("      BN: [B, N]\n      N: [N]\nattrs", "      BN: [B, H]\n      N: [H]\nattrs")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    return load_opdefs(opdef_dir)["tiny"]
+
+
+class _ShapeOnly:
+    shape = (2,)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"lengths": np.zeros((2, 3), np.int32)}, "lengths dim 1 must equal mode (2), got 3 (shape [2, 3])"),
+    ({"x": np.zeros((2, 8, 1), np.float16), "lengths": np.zeros(2, np.int32)},
+     "x must have 2 dims [B, N] for layout='BN', got 3 (shape [2, 8, 1])\n"
+     "tiny: lengths must have 2 dims [B, mode], got 1 (shape [2])"),
+    ({"x": np.zeros((2, 8), np.complex64), "lengths": np.zeros((2, 2), np.float32)},
+     "x dtype must be bf16 or fp16, got complex64\ntiny: lengths dtype must be int32, got fp32"),
+    ({"x": {"a": 1}}, "x must be an array, got dict"),
+    ({"x": _ShapeOnly()}, "x must be an array, got _ShapeOnly"),
+])
+def test_shape_and_dtype_errors_are_all_reported(shapes_op, args, message):
+    with pytest.raises(ConstraintError) as info:
+        bind(shapes_op, {"x": np.zeros((2, 8), np.float16), "mode": 2, **args})
+    assert str(info.value) == f"tiny: {message}"
+
+
+def test_derived_dims_use_attrs_and_ceil_div(shapes_op):
+    b = bind(shapes_op, {"x": np.zeros((2, 8), np.float16), "mode": 2, "lengths": np.zeros((2, 2), np.int32)})
+    assert b.dims == {"B": 2, "N": 8, "H": 5} and b.output_shape("y") == (2, 5)  # ceil(8 / 3) + 2
+
+
+def test_a_literal_dim_must_match(opdef_dir, tiny_text):
+    (opdef_dir / "tiny.yaml").write_text(tiny_text.replace("    optional: true\n    shape: [B]\n",
+                                                           "    optional: true\n    shape: [B, 2]\n"))
+    op = load_opdefs(opdef_dir)["tiny"]
+    bind(op, {"x": np.zeros((2, 8), np.float16), "lengths": np.zeros((2, 2), np.int32)})
+    with pytest.raises(ConstraintError) as info:
+        bind(op, {"x": np.zeros((2, 8), np.float16), "lengths": np.zeros((2, 3), np.int32)})
+    assert str(info.value) == "tiny: lengths dim 1 must be 2, got 3 (shape [2, 3])"

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         if done.returncode != 0:
             print(f"mutmut failed on {name} (exit {done.returncode})", file=sys.stderr)
             return done.returncode
-        rows.append((name, *tally(folder)))
+        rows.append((name, tally(folder)))
     report(rows)
     return 0
 

@@ -249,3 +249,19 @@ def test_tiling_struct_size_follows_cpp_alignment(types, size):
     from dsaops.codegen.views import _struct_size
 
     assert _struct_size(types) == size
+
+
+def test_infershape_of_a_derived_dim_reads_the_input_of_the_same_layout(opdef_dir, tiny_text):
+    """y = [B, H] / [H] with H = N // 2 and x = [B, N] / [N] under the same layout attr: in each layout H is
+    computed from x's axis of N in that layout (no run-time choice between layouts)."""
+    from dsaops.codegen.views import op_view
+
+    text = tiny_text.replace("dims:\n", "derived_dims:\n  H: N // 2\ndims:\n  H: half length\n")
+    text = text.replace("      BN: [B, N]\n      N: [N]\nattrs", "      BN: [B, H]\n      N: [H]\nattrs")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    [y] = op_view(load_opdefs(opdef_dir)["tiny"]).output_shapes
+    assert [(c.condition, c.opener, [(d.axis, d.expr, d.doc) for d in c.dims]) for c in y.cases] == [
+        ('std::strcmp(layout, "BN") == 0', "if", [(0, "context->GetInputShape(INPUT_X)->GetDim(0)", "B"),
+                                                  (1, "(context->GetInputShape(INPUT_X)->GetDim(1) / 2)", "H")]),
+        ('std::strcmp(layout, "N") == 0', "} else if", [(0, "(context->GetInputShape(INPUT_X)->GetDim(0) / 2)", "H")]),
+    ]

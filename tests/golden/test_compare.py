@@ -498,3 +498,50 @@ def test_compare_outputs_argument_errors_are_exact():
     # a one-element list or a single array: the output of a one-output op
     verdict = compare_outputs("lightning_indexer", [GOLDEN], GOLDEN, scores=SCORES)
     assert list(verdict.results) == ["sparse_indices"] and verdict.passed
+
+
+def test_ratio_rule_summary_and_empty_tensors():
+    r = compare_float_ratio(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    assert r.summary() == ("rtol_ratio: PASS max_abs_err=0 max_rel_err=0 pass_ratio=1 cosine=1 mismatches=0 "
+                           "nonfinite_bad=0 total=2") and r.reason == ""
+    empty = compare_float_ratio(np.zeros(0), np.zeros(0))
+    assert empty.passed and dict(empty.figures) == {"max_abs_err": 0.0, "max_rel_err": 0.0, "pass_ratio": 1.0,
+                                                    "cosine": 1.0, "mismatches": 0, "nonfinite_bad": 0, "total": 0}
+
+
+def test_ratio_tolerance_is_inclusive():
+    g = np.zeros(N)
+    assert compare_float_ratio(np.full(N, RATIO_ATOL), g).figures["mismatches"] == 0  # |a - g| == atol exactly
+
+
+def test_a_passing_rule_gives_no_reason():
+    g = np.arange(4, dtype=np.int32)
+    assert compare_exact(g, g).reason == "" and compare_int8(g.astype(np.int8), g.astype(np.int8)).reason == ""
+    assert compare_fp16_scale(np.ones(3), np.ones(3)).reason == ""
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: compare_float_ratio(np.zeros(3), np.zeros(4)), "rtol_ratio: shapes differ: actual [3], golden [4]"),
+    (lambda: compare_fp16_scale(np.zeros(3), np.zeros(4)), "fp16_scale: shapes differ: actual [3], golden [4]"),
+    (lambda: compare_int8(np.zeros(3, np.int8), np.zeros(4, np.int8)), "int8: shapes differ: actual [3], golden [4]"),
+    (lambda: compare_topk(np.zeros((1, 4), np.int32), np.zeros((1, 3), np.int32), np.zeros((1, 8))),
+     "topk: shapes differ: actual [1, 4], golden [1, 3]"),
+    (lambda: compare_exact(np.zeros(2, np.float32), np.zeros(2, np.int32)),
+     "exact: actual must be an integer tensor, got float32"),
+    (lambda: compare_int8(np.zeros(2, np.int8), np.zeros(2, np.float16)),
+     "int8: golden must be an integer tensor, got float16"),
+])
+def test_argument_errors_name_the_rule(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_topk_report_shows_at_most_six_golden_indices():
+    scores = np.arange(10, 0, -1, dtype=np.float32)[None]  # key j scores 10 - j
+    for k, shown in ((6, "[0, 1, 2, 3, 4, 5] (6 valid)"), (7, "[0, 1, 2, 3, 4, 5, ...] (7 valid)")):
+        golden = np.arange(k, dtype=np.int32)[None]
+        actual = golden.copy()
+        actual[0, 0] = 9  # the lowest score instead of the highest
+        r = compare_topk(actual, golden, scores)
+        assert r.first_mismatches[0].expected == f"golden {shown}"

@@ -201,3 +201,22 @@ def test_default_at_and_beyond_the_range_ends(opdef_dir, tiny_text, line_of, def
         line = line_of(text, f"default: {default}")
         assert errors_of(opdef_dir, text) == [
             f"opdefs/tiny.yaml:{line}: attr 'mode': default {default} is outside the range [0, 3]"]
+
+
+def test_an_output_dim_bound_through_another_layout_attr_is_bound(opdef_dir, tiny_text):
+    """K comes from z, whose layout follows another attr (layout2): InferShape picks z's layout at run time,
+    so y may use K in every layout of its own attr."""
+    text = tiny_text.replace("  N: length\n", "  N: length\n  K: width\n")
+    text = text.replace("  - name: lengths\n", "  - name: z\n    doc: widths\n    layout_attr: layout2\n    shapes:\n"
+                        "      P: [K]\n      Q: [K, 1]\n  - name: lengths\n", 1)
+    text = text.replace("      BN: [B, N]\n      N: [N]\nattrs", "      BN: [B, K]\n      N: [K]\nattrs")
+    text = text.replace("  - name: mode\n", "  - name: layout2\n    doc: layout of z\n    type: str\n    default: P\n"
+                        "    choices: [P, Q]\n  - name: mode\n")
+    text = text.replace("signature: [x, '*', lengths, alpha, layout, mode]",
+                        "signature: [x, z, '*', lengths, alpha, layout, layout2, mode]")
+    text = text.replace("columns: [x, lengths, y]", "columns: [x, z, lengths, y]")
+    text = text.replace("fp16: [fp16, int32, fp16]", "fp16: [fp16, int32, int32, fp16]")
+    text = text.replace("bf16: [bf16, int32, bf16]", "bf16: [bf16, int32, int32, bf16]")
+    (opdef_dir / "tiny.yaml").write_text(text)
+    op = load_opdefs(opdef_dir)["tiny"]
+    assert op.tensor("y").shapes == {"BN": ("B", "K"), "N": ("K",)}

@@ -218,6 +218,7 @@ def _build_attr(a: LDict, index: int, issues: Issues, loc) -> Attr | None:
     rng = tuple(a["range"]) if "range" in a else None
     if default is not REQUIRED and not _type_ok(typ, default):
         issues.add(a.line_of("default"), f"attr {name!r}: default {default!r} is not of type {typ}",
+                   "defaults are scalars: remove it (the attr is then required)" if typ == "list_int" else
                    f"write a {typ} default" + (f" within {list(rng)}" if rng is not None else ""))
         ok = False
     if choices is not None:
