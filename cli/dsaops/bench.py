@@ -123,12 +123,92 @@ def _prolog_work(b: Binding) -> Work:
     return Work(read, write, sum(macs.values()), macs)
 
 
+def _sfa_rows(b: Binding):
+    """(query rows, key rows, [rows, K] indices, sparse_block_size, sparse_mode) of one of the three sparse
+    flash attention ops, resolved as the op defines them (OPS.md sections 3-5)."""
+    from .golden._common import key_rows, query_rows
+
+    op, t, a = b.op.name, b.tensors, b.attrs
+    if op == "sparse_flash_attention_quant":
+        nq = int(a["nq"])
+        tokens = np.shape(t["query_nope"])[0] // nq
+        table = np.asarray(t["block_table"])
+        batch = table.shape[0]
+        bs = int(a["block_size"])
+        slots = np.shape(t["key_nope_2d"])[0]
+        qrows = query_rows(op, "BSND", (batch, tokens // batch), None)
+        krows = key_rows(op, "PA_BSND", (slots // bs, bs), t["kv_act_seqs"], table, batch,
+                         param="kv_act_seqs", layout_param="the cache")
+        ind = np.asarray(t["topk_indices"]).reshape(tokens, -1)[:, : int(a["topk"])]
+        return qrows, krows, ind, 1, 3
+    q, k = np.asarray(t["query"]), np.asarray(t["key"])
+    qrows = query_rows(op, a["layout_query"], q.shape, t.get("actual_seq_lengths_query"))
+    krows = key_rows(op, a["layout_kv"], k.shape, t.get("actual_seq_lengths_kv"), t.get("block_table"), qrows.batch,
+                     param="actual_seq_lengths_kv", layout_param="layout_kv")
+    ind = np.asarray(t["sparse_indices"]).reshape(qrows.rows, -1)
+    return qrows, krows, ind, int(a["sparse_block_size"]), int(a["sparse_mode"])
+
+
+def _sfa_work(b: Binding) -> Work:
+    """The sparse flash attention ops: per valid query row, the key positions its indices select (up to the
+    first -1, past-threshold positions dropped, blocks clipped: ``golden._sparse_attention.selected_positions``).
+
+    * exact MACs: per selected position (duplicates included: the op attends them twice) N1 x (Dqk + Dv),
+      Dqk = 512 (+ 64 rope), Dv = 512: the two matmuls over the visible selected keys only;
+    * minimum GM bytes read: each distinct selected KV row once per query row as it is stored (bf16: key
+      (+ key_rope) rows, plus value rows when value is another tensor; antiquant: the 656-byte packed row;
+      quant: its int8 nope, bf16 rope and fp32 scales rows), the query (nope + rope) and index row of each
+      valid query row, the length and block-table arrays; written: the whole attention_out.
+    """
+    from .golden._common import visible_counts
+    from .golden._sparse_attention import selected_positions
+
+    op, t, d = b.op.name, b.tensors, b.dims
+    qrows, krows, ind, s, mode = _sfa_rows(b)
+    if op == "sparse_flash_attention_quant":
+        n1 = int(b.attrs["nq"])
+        q_row = n1 * (np.shape(t["query_nope"])[1] * 2 + np.shape(t["query_rope"])[1] * 2)
+        kv_row = (np.shape(t["key_nope_2d"])[1] + np.shape(t["key_rope_2d"])[1] * 2 + np.shape(t["k_nope_scales"])[1] * 4)
+        dqk, dv = np.shape(t["query_nope"])[1] + np.shape(t["query_rope"])[1], np.shape(t["query_nope"])[1]
+        small = ("block_table", "kv_act_seqs")
+    else:
+        q, k, v = np.asarray(t["query"]), np.asarray(t["key"]), np.asarray(t["value"])
+        n1 = q.shape[-2]
+        rope = t.get("query_rope")
+        q_row = n1 * (q.shape[-1] * q.dtype.itemsize + (np.shape(rope)[-1] * 2 if rope is not None else 0))
+        kv_row = k.shape[-1] * k.dtype.itemsize
+        if t.get("key_rope") is not None:
+            kv_row += np.shape(t["key_rope"])[-1] * np.asarray(t["key_rope"]).dtype.itemsize
+        if not np.shares_memory(k, v):
+            kv_row += v.shape[-1] * v.dtype.itemsize
+        if op == "sparse_flash_attention_antiquant":
+            dqk, dv = q.shape[-1], 512
+        else:
+            dqk, dv = q.shape[-1] + (np.shape(rope)[-1] if rope is not None else 0), v.shape[-1]
+        small = ("block_table", "actual_seq_lengths_query", "actual_seq_lengths_kv")
+    selected = distinct = rows = 0
+    for batch in range(qrows.batch):
+        vis = visible_counts(int(qrows.lengths[batch]), int(krows.lengths[batch]), mode)
+        for i, row in enumerate(qrows.flat(batch)):
+            pos = selected_positions(ind[row], s, int(vis[i]))
+            rows += 1
+            selected += pos.size
+            distinct += np.unique(pos).size
+    small_bytes = sum(np.asarray(t[n]).nbytes for n in small if t.get(n) is not None)
+    read = rows * (q_row + ind.shape[1] * 4) + distinct * kv_row + small_bytes
+    out = int(np.prod(b.output_shape("attention_out"))) * 2
+    return Work(read, out, selected * n1 * (dqk + dv), "bfloat16")
+
+
 WORK: dict[str, Callable[[Binding], Work]] = {
     "lightning_indexer": _indexer_work,
     "quant_lightning_indexer": _indexer_work,
     "mla_prolog_quant": _prolog_work,
     "lightning_indexer_prolog_quant": _prolog_work,
     "mla_indexer_prolog_quant": _prolog_work,
+    "sparse_flash_attention": _sfa_work,
+    "sparse_flash_attention_antiquant": _sfa_work,
+    "sparse_flash_attention_quant": _sfa_work,
 }
 
 
@@ -151,6 +231,14 @@ class BenchCase:
 
 _DECODE = {"B": 4, "S1": 2, "S2": 65536, "layout_query": "BSND", "layout_key": "PA_BSND", "sparse_count": 2048}
 _PREFILL = {"B": 1, "S1": 4096, "S2": 65536, "layout_query": "BSND", "layout_key": "PA_BSND", "sparse_count": 2048}
+#: sparse flash attention (issue #10): decode B=4, S1=2, K=2048, N1=128 over a 64K paged cache; prefill
+#: S1=4K, K=2048 (modelled from its shapes: 2.3e12 MACs)
+_SFA_DECODE = {"B": 4, "S1": 2, "S2": 65536, "N1": 128, "layout_query": "BSND", "layout_kv": "PA_BSND",
+               "sparse_count": 2048}
+_SFA_PREFILL = {"B": 1, "S1": 4096, "S2": 65536, "N1": 128, "layout_query": "BSND", "layout_kv": "PA_BSND",
+                "sparse_count": 2048}
+_SFAQ_DECODE = {"B": 4, "S1": 2, "S2": 65536, "nq": 128, "topk": 2048}
+_SFAQ_PREFILL = {"B": 1, "S1": 4096, "S2": 65536, "nq": 128, "topk": 2048}
 BENCH_CASES: tuple[BenchCase, ...] = tuple(
     BenchCase(op, cid, params)
     for op in ("lightning_indexer", "quant_lightning_indexer")
@@ -163,6 +251,12 @@ BENCH_CASES: tuple[BenchCase, ...] = tuple(
     BenchCase("mla_prolog_quant", "decode_b4_s1_2_s2_4k", {"B": 4, "S1": 2, "S2": 4096, "variable_lengths": False}),
     BenchCase("mla_indexer_prolog_quant", "decode_b4_s1_2_s2_4k",
               {"B": 4, "S1": 2, "S2": 4096, "variable_lengths": False}),
+) + tuple(
+    BenchCase(op, cid, params)
+    for op, decode, prefill in (("sparse_flash_attention", _SFA_DECODE, _SFA_PREFILL),
+                                ("sparse_flash_attention_antiquant", _SFA_DECODE, _SFA_PREFILL),
+                                ("sparse_flash_attention_quant", _SFAQ_DECODE, _SFAQ_PREFILL))
+    for cid, params in (("decode_b4_s1_2_k2048_s2_64k", decode), ("prefill_s1_4k_k2048_s2_64k", prefill))
 )
 #: printed under the table for the prologs' rows (issue 14), never asserted
 PROLOG_TARGETS = {"read/min": 1.05, "modelled/floor": 1.3, "soc": "ascend910_93", "t": 8}

@@ -144,3 +144,56 @@ def test_prolog_work_and_mixed_dtype_floor():
                        "(PyPTO): 0.24x"
     assert notes[1].startswith("lightning_indexer_prolog_quant/x (ascend910_93): GM read / minimum 1.100x "
                                "(target <= 1.05x), modelled / floor 1.200x (target <= 1.3x")
+
+
+def test_sfa_work_counts_selected_visible_keys():
+    import ml_dtypes
+
+    bf16 = np.dtype(ml_dtypes.bfloat16)
+    # batch 0: S1 = 2 rows over 10 keys (causal: rows see 9, 10); batch 1: one valid row (of 2) over 4 keys
+    ind = np.full((2, 2, 1, 6), -1, np.int32)
+    ind[0, 0, 0, :5] = [0, 8, 9, 3, 3]   # 9 is past row 0's threshold; 3 twice (attended twice, read once)
+    ind[0, 1, 0, :3] = [9, 1, -1][:3]
+    ind[0, 1, 0, 3:] = [2, 4, 5]         # after the first -1: ignored
+    ind[1, 0, 0, :2] = [1, 3]
+    args = {"query": np.zeros((2, 2, 4, 512), bf16), "key": np.zeros((2, 10, 1, 512), bf16),
+            "sparse_indices": ind, "scale_value": 0.1, "sparse_block_size": 1,
+            "query_rope": np.zeros((2, 2, 4, 64), bf16), "key_rope": np.zeros((2, 10, 1, 64), bf16),
+            "actual_seq_lengths_query": np.array([2, 1], np.int32), "actual_seq_lengths_kv": np.array([10, 4], np.int32)}
+    args["value"] = args["key"]
+    w = bench.WORK["sparse_flash_attention"](bind("sparse_flash_attention", args))
+    selected, distinct = 4 + 2 + 2, 3 + 2 + 2
+    assert w.exact_macs == selected * 4 * (576 + 512) and w.mac_dtype == "bfloat16"
+    q_row = 4 * 576 * 2 + 6 * 4
+    assert w.min_read_bytes == 3 * q_row + distinct * 576 * 2 + 2 * 2 * 4
+    assert w.min_write_bytes == 2 * 2 * 4 * 512 * 2
+    # a value tensor apart from key is read too
+    apart = bench.WORK["sparse_flash_attention"](bind("sparse_flash_attention", {**args, "value": args["key"].copy()}))
+    assert apart.min_read_bytes == w.min_read_bytes + distinct * 512 * 2
+    # sparse_block_size 2: index i is positions 2i, 2i + 1, clipped at the threshold
+    blocks = {**args, "sparse_indices": np.where(ind >= 0, ind // 2, -1).astype(np.int32), "sparse_block_size": 2}
+    wb = bench.WORK["sparse_flash_attention"](bind("sparse_flash_attention", blocks))
+    # row 0 (sees 9): blocks 0, 4, 4, 1, 1 -> 2 + 1 (position 8 only) + 1 + 2 + 2; row 1 (sees 10): 4, 0 -> 4;
+    # batch 1 row 0 (sees 4): 0, 1 -> 4
+    assert wb.exact_macs == (8 + 4 + 4) * 4 * (576 + 512)
+
+
+@pytest.mark.parametrize("op", ["sparse_flash_attention_antiquant", "sparse_flash_attention_quant"])
+def test_sfa_work_of_the_int8_caches_counts_rows_as_stored(op):
+    from dsaops import cases
+
+    # (params, heads, K, keys the two causal rows select: min(K, 39) + min(K, 40))
+    params, n1, k, sel = {
+        "sparse_flash_attention_antiquant": ({"B": 1, "S1": 2, "S2": 40, "N1": 2, "layout_kv": "PA_BSND",
+                                              "block_size": 16, "sparse_count": 8}, 2, 8, 16),
+        "sparse_flash_attention_quant": ({"B": 1, "S1": 2, "S2": 40, "nq": 128, "topk": 2048, "block_size": 128},
+                                         128, 2048, 79)}[op]
+    inputs = cases.generate(op, params, 0)
+    w = bench.WORK[op](bind(op, inputs))
+    assert w.exact_macs == sel * n1 * (576 + 512)
+    small = sum(np.asarray(v).nbytes for key, v in inputs.items()
+                if key in ("block_table", "actual_seq_lengths_query", "actual_seq_lengths_kv", "kv_act_seqs")
+                and v is not None)
+    # each selected row as stored: 512 int8 + 64 bf16 + 4 fp32 = 656 bytes (packed or in three tensors)
+    assert w.min_read_bytes == 2 * (n1 * 576 * 2 + k * 4) + sel * 656 + small
+    assert w.min_write_bytes == 2 * n1 * 512 * 2
