@@ -35,8 +35,7 @@ class Context:
         return load_opdefs(self.opdefs_dir)
 
     def has_kernel(self, op) -> bool:
-        folder = self.kernels_dir / op.kernel.dir
-        return folder.is_dir() and any(p.suffix in (".h", ".cpp") for p in folder.rglob("*"))
+        return resources.has_kernel(op, self.kernels_dir)
 
 
 _EXIT_HELP = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())

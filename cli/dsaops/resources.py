@@ -28,3 +28,10 @@ def templates_dir() -> Path:
 
 def kernels_dir() -> Path:
     return bundled_dir("ascendc")
+
+
+def has_kernel(op, kernels: Path | None = None) -> bool:
+    """Whether ``op`` (an OpDef) has a hand-written kernel: its ``kernel.dir`` folder under ``kernels``
+    (default: the bundled ascendc/) holds Ascend C sources."""
+    folder = (kernels or kernels_dir()) / op.kernel.dir
+    return folder.is_dir() and any(p.suffix in (".h", ".cpp") for p in folder.rglob("*"))
