@@ -1,8 +1,10 @@
 """``dsaops bench``: run kernels on the twin and set their work against the case's minimum.
 
 For each case: the golden's time, the twin's wall time, GM bytes read vs the minimum the case
-needs, cube MACs vs the exact count, scalar accesses, and the cost model's modelled device time,
-roofline floor and their ratio (``dsaops.costmodel``).
+needs (all of them, "read/min"), how many of them are workspace reads ("ws read": AIC <-> AIV hand-offs,
+L2-resident by the cost model's L2 rule) and the rest vs the minimum ("HBM read/min"), cube MACs vs the
+exact count, scalar accesses, and the cost model's modelled device time, roofline floor and their ratio
+(``dsaops.costmodel``).
 
 Where the minimum work of an op is stated: ``WORK[<op>]`` below, a small function of the checked
 call (``dsaops.validate.Binding``) per op, written from the op's definition (OPS.md), never from
@@ -274,6 +276,7 @@ class BenchRow:
     golden_s: float | None = None
     twin_s: float | None = None
     gm_read: int | None = None
+    ws_read: int | None = None  # of gm_read: workspace bytes (L2-resident by the cost model's L2 rule)
     cube_macs: int | None = None
     scalar: int | None = None
     cost: costmodel.Cost | None = None
@@ -301,6 +304,7 @@ def bench_inputs(op: OpDef, ident: str, inputs: dict, *, soc: str = dsaops_ops.D
     row.twin_s = report.wall_s
     row.counters = report.counters
     row.gm_read = report.counters.get("bytes.GM_UB", 0) + report.counters.get("bytes.GM_L1", 0)
+    row.ws_read = report.counters.get("ws_read_bytes", 0)
     row.cube_macs = sum(v for k, v in report.counters.items() if k.startswith("cube_macs."))
     row.scalar = report.counters.get("scalar_reads", 0) + report.counters.get("scalar_writes", 0)
     row.cost = costmodel.model(report.cores, soc, min_gm_bytes=work.min_gm_bytes if work else None,
@@ -337,8 +341,8 @@ def _big(n: int | None) -> str:
     return str(n)
 
 
-HEADER = ("case", "soc", "golden", "twin wall", "GM read", "min read", "read/min", "cube MACs", "exact MACs",
-          "MACs/exact", "scalar", "modelled", "floor", "ratio", "bound", "check")
+HEADER = ("case", "soc", "golden", "twin wall", "GM read", "min read", "read/min", "ws read", "HBM read/min",
+          "cube MACs", "exact MACs", "MACs/exact", "scalar", "modelled", "floor", "ratio", "bound", "check")
 
 
 def table_rows(rows: list[BenchRow]) -> list[tuple[str, ...]]:
@@ -346,8 +350,10 @@ def table_rows(rows: list[BenchRow]) -> list[tuple[str, ...]]:
     for r in rows:
         w = r.work
         modelled = r.cost.modelled_s if r.cost else None
+        hbm_read = r.gm_read - (r.ws_read or 0) if r.gm_read is not None else None
         out.append((r.ident, r.soc, _f(r.golden_s), _f(r.twin_s), _big(r.gm_read), _big(w.min_read_bytes if w else None),
-                    _ratio(r.gm_read, w.min_read_bytes if w else None), _big(r.cube_macs),
+                    _ratio(r.gm_read, w.min_read_bytes if w else None), _big(r.ws_read),
+                    _ratio(hbm_read, w.min_read_bytes if w else None), _big(r.cube_macs),
                     _big(w.exact_macs if w else None), _ratio(r.cube_macs, w.exact_macs if w else None),
                     _big(r.scalar), _f(modelled), _f(r.floor_s), _ratio(modelled, r.floor_s),
                     r.cost.bound if r.cost else "-", r.check if not r.note else r.note))
@@ -361,7 +367,7 @@ def format_table(rows: list[BenchRow], markdown: bool = False) -> str:
         lines += ["| " + " | ".join(r) + " |" for r in body]
         return "\n".join(lines)
     widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(HEADER)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i in (0, 1, 14, 15) else c.rjust(w)  # noqa: E731
+    fmt = lambda cells: "  ".join(c.ljust(w) if i in (0, 1, 16, 17) else c.rjust(w)  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return "\n".join([fmt(HEADER)] + [fmt(r) for r in body])
 
@@ -394,8 +400,10 @@ def format_pipes(row: BenchRow) -> str:
     """Per-pipe times of the slowest AIC and the slowest AIV of a row (the model's per-core view)."""
     if row.cost is None:
         return f"{row.ident}: not run on the twin"
-    lines = [f"{row.ident}: modelled {_f(row.cost.modelled_s)} ({row.cost.bound}); all GM traffic "
-             f"{_big(row.cost.gm_bytes)}B over HBM {_f(row.cost.hbm_seconds)}"]
+    c = row.cost
+    lines = [f"{row.ident}: modelled {_f(c.modelled_s)} ({c.bound}); GM traffic {_big(c.gm_bytes)}B, of which "
+             f"workspace {_big(c.ws_bytes)}B (L2 rule); the rest over HBM {_f(c.hbm_seconds)} (all of it: "
+             f"{_f(c.gm_bytes / costmodel.soc(c.soc).hbm_bytes_per_s)})"]
     for is_aic, kind in ((True, "AIC"), (False, "AIV")):
         cores = [c for c in row.cost.cores if c.is_aic == is_aic]
         if not cores:

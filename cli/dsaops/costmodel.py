@@ -8,8 +8,18 @@ module turns them into time with steady-state throughputs:
   UB->L1), MTE1 (L1->L0A/L0B, L1->UB), FIX (L0C->GM, L0C->L1), M (cube), V (vector), S (scalar);
 * the core's time = its slowest pipe (the pipes of a core run concurrently; a well pipelined kernel
   approaches this, so the model is optimistic about synchronisation stalls);
-* the op's modelled time = max(slowest core, all GM traffic / HBM bandwidth), and its bounding
+* the op's modelled time = max(slowest core, HBM traffic / HBM bandwidth), and its bounding
   pipe (or ``HBM``);
+* **L2 rule** (the same for every kernel): GM traffic to and from the kernel's workspace (the twin's
+  ``ws_read_bytes`` / ``ws_write_bytes``: the per-core slots through which the AIC and AIV hand each
+  other tiles, and split-row partials) is L2-resident. It costs its copy pipes (MTE2, MTE3, FIX) like
+  any GM copy but not HBM bandwidth: HBM traffic = all GM traffic - workspace traffic. Why: on A2/A3
+  the cube's results leave L0C only to GM or L1 and the vector's only UB -> GM path to the cube is GM
+  (no L0C -> UB, no UB -> L1 data path), so AIC <-> AIV hand-offs are GM writes read back at once by
+  the partner core; the workspaces of all cores (a few MB) fit the 192 MB L2 many times over, so those
+  lines are written and read there and reach HBM at most on eviction. The workspace bytes are never
+  hidden: ``Cost.gm_bytes`` / ``gm_read_bytes`` keep all GM traffic and ``ws_bytes`` / ``ws_read_bytes``
+  say how much of it is workspace (``dsaops bench`` prints both);
 * the roofline floor of the case = max(minimum GM bytes / HBM bandwidth, exact MACs / peak MACs of
   all cube cores), and the ratio modelled / floor.
 
@@ -119,7 +129,9 @@ class Cost:
     cores: tuple[CoreCost, ...]
     gm_bytes: int  # all GM traffic of the run (reads + writes)
     gm_read_bytes: int
-    hbm_seconds: float
+    ws_bytes: int  # of gm_bytes: workspace traffic (L2 rule: not counted against HBM)
+    ws_read_bytes: int
+    hbm_seconds: float  # (gm_bytes - ws_bytes) / HBM bandwidth
     modelled_s: float
     bound: str  # pipe of the slowest core, or HBM
     floor_s: float | None
@@ -160,7 +172,8 @@ def model(cores: list[dict], soc_name: str, *, min_gm_bytes: int | None = None, 
         costs.append(CoreCost(c["core"], c["is_aic"], pipes, pipes[bound], bound))
     gm_read = sum(total.get(f"bytes.{p}", 0) for p in ("GM_UB", "GM_L1"))
     gm = sum(total.get(f"bytes.{p}", 0) for p in GM_PATHS)
-    hbm = gm / s.hbm_bytes_per_s
+    ws_read, ws_write = total.get("ws_read_bytes", 0), total.get("ws_write_bytes", 0)
+    hbm = (gm - ws_read - ws_write) / s.hbm_bytes_per_s
     slowest = max(costs, key=lambda c: c.seconds) if costs else None
     if slowest is None or hbm >= slowest.seconds:
         modelled, bound = hbm, "HBM"
@@ -169,4 +182,5 @@ def model(cores: list[dict], soc_name: str, *, min_gm_bytes: int | None = None, 
     floor, floor_bound = (None, None)
     if min_gm_bytes is not None:
         floor, floor_bound = floor_seconds(min_gm_bytes, exact_macs, mac_dtype, s)
-    return Cost(s.name, tuple(costs), gm, gm_read, hbm, modelled, bound, floor, floor_bound)
+    return Cost(s.name, tuple(costs), gm, gm_read, ws_read + ws_write, ws_read, hbm, modelled, bound, floor,
+                floor_bound)

@@ -97,6 +97,17 @@ def run_and_check(run_op, op: str, inputs: dict, soc: str = "ascend910_93", iden
     macs, l1 = expected_work(op, inputs, report.tiling["splits"])
     assert report.counters.get("cube_macs.bfloat16", 0) == macs
     assert report.counters.get("bytes.GM_L1", 0) == l1
+    # workspace reads (the twin's ws_read_bytes, L2-resident by the cost model): the cube reads P per tile
+    # (and the dequant policies' bf16 kv tile) from its workspace slots, never a cache row or the query
+    n1 = as_common(op, inputs)["query"].shape[-2]
+    tiles = sum(-(-n // KEY_TILE) for n in selected_counts(op, inputs))
+    aic_ws = sum(c["counters"].get("ws_read_bytes", 0) for c in report.cores if c["is_aic"])
+    selected = sum(selected_counts(op, inputs))
+    common = as_common(op, inputs)
+    value_is_key = common["value"] is common["key"]
+    kv_tile = 0 if op == "sparse_flash_attention" else selected * ((D + DR) * 2 + (0 if value_is_key else D * 2))
+    assert aic_ws == tiles * n1 * KEY_TILE * 2 + kv_tile
+    assert 0 < report.counters["ws_read_bytes"] < report.counters["bytes.GM_UB"] + report.counters["bytes.GM_L1"]
     return out, report
 
 

@@ -45,6 +45,18 @@ def test_model_bound_floor_and_ratio():
         costmodel.soc("ascend310p")
 
 
+def test_l2_rule_workspace_traffic_costs_its_pipes_not_hbm():
+    gib = 10**9
+    counters = {"bytes.GM_L1": 48 * gib, "bytes.L0C_GM": 16 * gib, "ws_read_bytes": 40 * gib, "ws_write_bytes": 16 * gib}
+    cores = [{"core": 0, "is_aic": True, "counters": counters}]
+    cost = costmodel.model(cores, "ascend910_93")
+    assert cost.gm_bytes == 64 * gib and cost.gm_read_bytes == 48 * gib  # nothing hidden
+    assert cost.ws_bytes == 56 * gib and cost.ws_read_bytes == 40 * gib
+    assert cost.hbm_seconds == pytest.approx(8 * gib / 1.6e12)
+    # the copies still take their pipes: MTE2 48 GB at 270 GiB/s, FIX 16 GB at 200 GiB/s
+    assert cost.modelled_s == pytest.approx(48 * gib / (270 * GIB)) and cost.bound == "MTE2 (AIC 0)"
+
+
 def test_soc_table_matches_the_twin(run_op, fixtures, build_root):
     op = load_opdefs(fixtures.opdefs)["fixture_axpy"]
     lib = dsaops_ops.library(op, kernels=fixtures.kernels, build_root=build_root)

@@ -303,7 +303,8 @@ inline const char* Counters::flat_name(int i) {
         for (int c = 0; c < VEC_CLASS_COUNT; ++c) v.push_back(std::string("vec_repeats.") + vec_class_name(c));
         for (int c = 0; c < VEC_CLASS_COUNT; ++c) v.push_back(std::string("vec_elems.") + vec_class_name(c));
         for (const char* n : {"scalar_reads", "scalar_writes", "flag_waits", "flag_sets", "barriers",
-                              "cross_core_waits", "cross_core_sets", "sync_alls", "queue_ops"})
+                              "cross_core_waits", "cross_core_sets", "sync_alls", "queue_ops",
+                              "ws_read_bytes", "ws_write_bytes"})
             v.push_back(n);
         return v;
     }();

@@ -169,7 +169,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
     twin::check_gm_align(loc, api, src.twin_ptr());
     src.twin_check_range(loc, api, 0, count, false);
     std::memcpy(dst.twin_ptr(), src.twin_ptr(), bytes);
-    twin::counters().bytes[twin::copy_path(twin::Mem::GM, dst.twin_mem())] += bytes;
+    twin::count_gm(twin::copy_path(twin::Mem::GM, dst.twin_mem()), src.twin_ptr(), bytes, false);
 }
 
 template <class T>
@@ -183,7 +183,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
     twin::check_gm_align(loc, api, dst.twin_ptr());
     dst.twin_check_range(loc, api, 0, count, true);
     twin::gm_store<T>(loc, api, dst.twin_ptr(), src.twin_ptr(), count);
-    twin::counters().bytes[twin::copy_path(src.twin_mem(), twin::Mem::GM)] += bytes;
+    twin::count_gm(twin::copy_path(src.twin_mem(), twin::Mem::GM), dst.twin_ptr(), bytes, true);
 }
 
 template <class T>
@@ -232,7 +232,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
         src.twin_check_bytes(loc, api, so, blk, false);
         std::memcpy(d + doff, s + so, blk);
     }
-    twin::counters().bytes[twin::copy_path(twin::Mem::GM, dst.twin_mem())] += blk * p.blockCount;
+    twin::count_gm(twin::copy_path(twin::Mem::GM, dst.twin_mem()), src.twin_ptr(), blk * p.blockCount, false);
 }
 
 template <class T>
@@ -252,7 +252,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
         dst.twin_check_bytes(loc, api, doff, blk, true);
         twin::gm_store<T>(loc, api, reinterpret_cast<T*>(d + doff), reinterpret_cast<const T*>(s + so), blk / sizeof(T));
     }
-    twin::counters().bytes[twin::copy_path(src.twin_mem(), twin::Mem::GM)] += blk * p.blockCount;
+    twin::count_gm(twin::copy_path(src.twin_mem(), twin::Mem::GM), dst.twin_ptr(), blk * p.blockCount, true);
 }
 
 template <class T>
@@ -315,8 +315,8 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
                 std::memcpy(row, srow, n * sizeof(T));
                 if (n < c0) std::memset(row + n * sizeof(T), 0, (c0 - n) * sizeof(T));  // zero-filled to 32 B
             }
-    twin::counters().bytes[twin::copy_path(twin::Mem::GM, dst.twin_mem())] +=
-        uint64_t(p.ndNum) * p.nValue * p.dValue * sizeof(T);
+    twin::count_gm(twin::copy_path(twin::Mem::GM, dst.twin_mem()), src.twin_ptr(),
+                   uint64_t(p.ndNum) * p.nValue * p.dValue * sizeof(T), false);
 }
 
 // ---- DataCopyPad ------------------------------------------------------------------------------
@@ -381,7 +381,7 @@ inline void pad_in(const twin::SrcLoc& loc, const char* api, const LocalTensor<T
             put(lb + blockLen + rb, slot, fill);
         }
     }
-    c.counters.bytes[twin::copy_path(twin::Mem::GM, dst.twin_mem())] += uint64_t(blockLen) * blockCount;
+    twin::count_gm(twin::copy_path(twin::Mem::GM, dst.twin_mem()), src.twin_ptr(), uint64_t(blockLen) * blockCount, false);
 }
 
 // UB -> GM: each source block starts on a 32 B slot; only blockLen bytes reach GM.
@@ -407,7 +407,7 @@ inline void pad_out(const twin::SrcLoc& loc, const char* api, const GlobalTensor
         twin::gm_store<T>(loc, api, reinterpret_cast<T*>(d + go), reinterpret_cast<const T*>(s + uint64_t(i) * pitch),
                           blockLen / sizeof(T));
     }
-    twin::counters().bytes[twin::copy_path(src.twin_mem(), twin::Mem::GM)] += uint64_t(blockLen) * blockCount;
+    twin::count_gm(twin::copy_path(src.twin_mem(), twin::Mem::GM), dst.twin_ptr(), uint64_t(blockLen) * blockCount, true);
 }
 }  // namespace copy_detail
 }  // namespace twin

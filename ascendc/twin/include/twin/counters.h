@@ -52,6 +52,10 @@ struct Counters {
     uint64_t cross_core_sets = 0;
     uint64_t sync_alls = 0;
     uint64_t queue_ops = 0;  // AllocTensor, EnQue, DeQue, FreeTensor
+    // Of the GM bytes above (paths GM_UB, GM_L1 / UB_GM, L0C_GM), those read from / written to the kernel's
+    // workspace (a GM buffer marked by gm_mark_workspace): on a device this traffic mostly stays in L2.
+    uint64_t ws_read_bytes = 0;
+    uint64_t ws_write_bytes = 0;
 
     Counters& operator+=(const Counters& o) {
         for (int i = 0; i < PATH_COUNT; ++i) bytes[i] += o.bytes[i];
@@ -69,11 +73,13 @@ struct Counters {
         cross_core_sets += o.cross_core_sets;
         sync_alls += o.sync_alls;
         queue_ops += o.queue_ops;
+        ws_read_bytes += o.ws_read_bytes;
+        ws_write_bytes += o.ws_write_bytes;
         return *this;
     }
 
     // Flat view used by the C ABI: every counter is a uint64_t field in declaration order.
-    static constexpr int kFlatLen = PATH_COUNT + kDTypeCount + 2 * VEC_CLASS_COUNT + 9;
+    static constexpr int kFlatLen = PATH_COUNT + kDTypeCount + 2 * VEC_CLASS_COUNT + 11;
     void flatten(uint64_t* out) const {
         int k = 0;
         for (int i = 0; i < PATH_COUNT; ++i) out[k++] = bytes[i];
@@ -89,6 +95,8 @@ struct Counters {
         out[k++] = cross_core_sets;
         out[k++] = sync_alls;
         out[k++] = queue_ops;
+        out[k++] = ws_read_bytes;
+        out[k++] = ws_write_bytes;
     }
     // Name of flat field i, e.g. "bytes.GM_UB", "cube_macs.bfloat16", "vec_repeats.BINARY", "queue_ops".
     static const char* flat_name(int i);

@@ -567,7 +567,7 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
         twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
     else
         for (auto& [o, v] : out) d[o] = v;
-    twin::counters().bytes[twin::Path::L0C_GM] += bytes;
+    twin::count_gm(twin::Path::L0C_GM, dst.twin_ptr(), bytes, true);
 }
 
 // Tensor quant (VDEQF16): cbufWorkspace holds one uint64 per output column n (C1 / L1), the column's
@@ -600,7 +600,7 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
         twin::atomic_write<T>(cc, d, out.size(), [&out](uint64_t i) { return out[i].first; }, [&out](uint64_t i) { return out[i].second; });
     else
         for (auto& [o, v] : out) d[o] = v;
-    twin::counters().bytes[twin::Path::L0C_GM] += bytes;
+    twin::count_gm(twin::Path::L0C_GM, dst.twin_ptr(), bytes, true);
 }
 
 template <class T, class U, const FixpipeConfig& config = CFG_ROW_MAJOR>

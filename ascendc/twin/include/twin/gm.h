@@ -17,6 +17,7 @@ namespace twin {
 struct GmRegion {
     uintptr_t begin, end;
     bool owned;  // allocated by GmAlloc
+    bool workspace = false;  // the kernel's workspace (gm_mark_workspace): its traffic is counted apart
 };
 
 struct GmRegistry {
@@ -52,6 +53,22 @@ inline GmRegion gm_find(uintptr_t a) {
     --it;
     if (a >= it->second.begin && a < it->second.end) return it->second;
     return GmRegion{0, 0, false};
+}
+
+// Mark the registered buffer starting at ptr as the kernel's workspace (the launcher does it): copies to and
+// from it also count as ws_read_bytes / ws_write_bytes.
+inline void gm_mark_workspace(const void* ptr) {
+    auto& r = gm_registry();
+    std::unique_lock<std::shared_mutex> g(r.mu);
+    auto it = r.regions.find(reinterpret_cast<uintptr_t>(ptr));
+    if (it != r.regions.end()) it->second.workspace = true;
+}
+
+// Count a copy's GM bytes: on its path, and as workspace traffic when the GM side is the workspace.
+inline void count_gm(int path, const void* gm, uint64_t bytes, bool write) {
+    Counters& c = counters();
+    c.bytes[path] += bytes;
+    if (bytes != 0 && gm_find(reinterpret_cast<uintptr_t>(gm)).workspace) (write ? c.ws_write_bytes : c.ws_read_bytes) += bytes;
 }
 
 // Check that [addr, addr+bytes) lies inside one registered GM buffer.

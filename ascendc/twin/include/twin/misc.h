@@ -120,7 +120,7 @@ inline void Fill(GlobalTensor<T>& gmWorkspaceAddr, const uint64_t size, const T 
     gmWorkspaceAddr.twin_check_range(loc, api, 0, size, true);
     std::vector<T> buf(size, value);
     twin::gm_store<T>(loc, api, gmWorkspaceAddr.twin_ptr(), buf.data(), size);
-    c.counters.bytes[twin::Path::UB_GM] += size * sizeof(T);
+    twin::count_gm(twin::Path::UB_GM, gmWorkspaceAddr.twin_ptr(), size * sizeof(T), true);
 }
 template <class T>
 inline void InitGlobalMemory(GlobalTensor<T>& gmWorkspaceAddr, const uint64_t size, const T value,
