@@ -20,11 +20,16 @@
 //    |      |                            |           | (after RoPE) are in the core's Hadamard input slot
 //  8 |  2   | AIC (PIPE_FIX)             | both AIVs | C2V2_HADAMARD_OUT_READY: the rows times the Hadamard matrix
 //    |      |                            |           | (fp32) are in the output slot (7 -> 8 alternate per item)
-//  9 |      |                            |           | unused (left to mla-prolog; mla_indexer_prolog_quant needs none); 11-14 are SyncAll's
+//  9 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V0C0_INDEX_READY (sparse flash attention): the row part's
+//    |      |                            |           | compacted index list (IndexCompactor) is in GM; 11-14 are SyncAll's
 // 10 |  2   | AIC (PIPE_FIX)             | both AIVs | C1V1_MLA_Q_READY (mla prolog): a head's int32 q = q_norm .
 //    |      |                            |           | w_uq_qr is in the core's q slot (2 slots, at most 2 in flight)
 // 15 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V1C2_MLA_NOPE_READY: the head's dequantised bf16 q_nope is in
 //    |      |                            |           | the core's nope slot (the absorption may read it)
+// Ids are per kernel launch: the sparse flash attention kernel, which never shares a launch with the indexers,
+// also uses id 0 as
+//  0 |  2   | AIC (PIPE_MTE2)            | both AIVs | C0V0_INDEX_FREE: the AIC is done with the index list; the AIC
+//    |      |                            |           | pre-credits it once, the AIVs drain it at the end (1 in flight)
 #pragma once
 
 #include <cstdint>
@@ -41,5 +46,7 @@ constexpr uint16_t V1C2_HADAMARD_IN_READY = 7;
 constexpr uint16_t C2V2_HADAMARD_OUT_READY = 8;
 constexpr uint16_t C1V1_MLA_Q_READY = 10;
 constexpr uint16_t V1C2_MLA_NOPE_READY = 15;
+constexpr uint16_t V0C0_INDEX_READY = 9;
+constexpr uint16_t C0V0_INDEX_FREE = 0;  // sparse flash attention only (see above)
 constexpr uint8_t CROSS_CORE_MODE_AIC_AIV = 2;  // one AIC with its two AIVs
 }  // namespace dsa

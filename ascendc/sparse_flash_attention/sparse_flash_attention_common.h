@@ -56,6 +56,7 @@ constexpr uint64_t SFA_PROBS_OFFSET = SfaPlan::LOGITS_SLOT_BYTES;
 constexpr uint64_t SFA_OUT_OFFSET = SFA_PROBS_OFFSET + SfaPlan::PROBS_SLOT_BYTES;
 constexpr uint64_t SFA_KV_OFFSET = SFA_OUT_OFFSET + SfaPlan::OUT_SLOT_BYTES;
 constexpr uint64_t SFA_V_OFFSET = SFA_KV_OFFSET + SfaPlan::KV_SLOT_BYTES;
+static_assert(IndexCompactor::HEADER == SfaPlan::INDEX_LIST_HEADER, "index list header");
 
 struct SfaParams {
     uint32_t batch = 0;
@@ -109,8 +110,26 @@ struct SfaGm {
     GM_ADDR keyRope = nullptr;    // [.., 1, 64] KvT, laid out like key, or nullptr (KV_SPLIT: [slots, 64] bf16)
     GM_ADDR keyScales = nullptr;  // KV_SPLIT: [slots, 4] fp32; nullptr otherwise
     GM_ADDR out = nullptr;        // [.., N1, 512] OutT
-    GM_ADDR workspace = nullptr;  // per core: P::CORE_WORKSPACE bytes (logits, probs, out, [kv, v] slots)
+    GM_ADDR workspace = nullptr;  // per core: P::CORE_WORKSPACE bytes (logits, probs, out, [kv, v] slots), then
+                                  // the two index lists (SfaCoreWorkspace)
 };
+
+// Bytes of one core's workspace: the policy's slots and the two index lists of a K-entry index row.
+template <class P>
+__aicore__ inline uint64_t SfaCoreWorkspace(const SfaParams& p)
+{
+    return SfaPlan::CoreWorkspaceBytes(P::CORE_WORKSPACE, p.sparseSize);
+}
+
+// The compacted index list of AIV `sub` of `core` (the AIC walks sub 0's).
+template <class P>
+__aicore__ inline GlobalTensor<int32_t> SfaIndexList(const SfaGm& gm, const SfaParams& p, uint32_t core, uint32_t sub)
+{
+    GlobalTensor<int32_t> t;
+    t.SetGlobalBuffer(reinterpret_cast<__gm__ int32_t*>(gm.workspace + uint64_t(core) * SfaCoreWorkspace<P>(p) +
+                                                        P::CORE_WORKSPACE + sub * SfaPlan::IndexListBytes(p.sparseSize)));
+    return t;
+}
 
 // One query row (token) of one batch, as every role sees it.
 struct RowRun {

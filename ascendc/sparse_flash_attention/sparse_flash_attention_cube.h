@@ -84,7 +84,7 @@ public:
         queryStride_ = P::QUERY_PACKED ? D + p.ropeDim : D;
         ropeStride_ = P::QUERY_PACKED ? D + p.ropeDim : p.ropeDim;
         queryGm_.SetGlobalBuffer(reinterpret_cast<__gm__ QT*>(gm.query));
-        GM_ADDR ws = gm.workspace + uint64_t(core) * P::CORE_WORKSPACE;
+        GM_ADDR ws = gm.workspace + uint64_t(core) * SfaCoreWorkspace<P>(p);
         if constexpr (P::KV_DEQUANT) {
             keySlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(ws + SFA_KV_OFFSET), SfaPlan::KV_SLOT_BYTES / sizeof(KvT));
             valueSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ KvT*>(ws + SFA_V_OFFSET), SfaPlan::V_SLOT_BYTES / sizeof(KvT));
@@ -121,7 +121,7 @@ public:
     }
 
     // V0: the row's next key tile into keyL1 / valueL1; returns its keys (0: the row has no more).
-    __aicore__ inline uint32_t GatherTile(const RowRun& r, SparseCursor& cursor)
+    __aicore__ inline uint32_t GatherTile(const RowRun& r, CompactCursor& cursor)
     {
         WaitFlag<HardEvent::MTE1_MTE2>(EV_KV);
         const uint32_t n = cursor.NextTile(KT, [&](const KeyRun& run, uint32_t row) {

@@ -1,8 +1,11 @@
 // Sparse flash attention kernel (KERNEL_TYPE_MIX_AIC_1_2): the scheduler. It owns the row loop, the
-// sparse-index walk and every cross-core call; SfaCube (V0 gather, C1, C2) and SfaVector (V1, V2) only
-// run stages. Query rows go round-robin to the cores; all N1 heads of a row are the cube's M.
+// sparse-index walk and every cross-core call; SfaCube (V0 gather, C1, C2) and SfaVector (V0 index
+// compaction, V1, V2) only run stages. Query rows go round-robin to the cores; all N1 heads of a row are the
+// cube's M.
 //
-//   per row, per key tile of <= 64 selected keys:
+//   per row (part): AIV compact the row's indices on the vector unit -> GM list; set INDEX_READY; the AIC
+//   walks AIV 0's list (one scalar read per gathered entry) and sets INDEX_FREE when done with it.
+//   per key tile of <= 64 selected keys:
 //   AIC  V0 gather K~/V~ rows -> L1;  C1 S = Q.K~^T -> logits slot;  set LOGITS_READY
 //   AIV  wait LOGITS_READY;  V1 online softmax -> P (bf16) -> probs slot;  set PROBS_READY;  rescale O
 //   AIC  wait PROBS_READY;  C2 P.V~ -> out slot;  set OUT_READY
@@ -42,15 +45,10 @@ public:
     }
 
 private:
-    __aicore__ inline void StartRow(const RowRun& r, SparseCursor& cursor) const
+    __aicore__ inline uint32_t Tiles(uint32_t positions) const { return CeilDiv(positions, SfaPlan::KEY_TILE); }
+    __aicore__ inline uint32_t TileKeys(uint32_t positions, uint32_t t) const
     {
-        cursor.Init(indicesGm_, r.flatRow * p_.sparseSize, p_.sparseSize, p_.sparseBlockSize, r.visible);
-    }
-    // Tile t of the row belongs to another part: walk past it. False when the row has no tile t.
-    __aicore__ inline bool SkipForeignTile(SparseCursor& cursor, const RowRun& r, uint32_t t, bool& skipped) const
-    {
-        skipped = t % p_.splits != r.part;
-        return !skipped || cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {}) != 0;
+        return Min(SfaPlan::KEY_TILE, positions - t * SfaPlan::KEY_TILE);
     }
 
     __aicore__ inline void ProcessCube()
@@ -60,25 +58,27 @@ private:
         const uint32_t core = GetBlockIdx();
         cube.InitParams(p_, gm_, &keys_, core);
         cube.InitBuffers(&pipe);
+        const GlobalTensor<int32_t> list = SfaIndexList<P>(gm_, p_, core, 0);
         RowRun r;
-        SparseCursor cursor;
+        CompactCursor cursor;
         rows_.Reset();
+        CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C0V0_INDEX_FREE);  // the AIVs may write the first list
         while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
-            StartRow(r, cursor);
+            CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V0C0_INDEX_READY);
+            cursor.Init(list, p_.sparseBlockSize, r.visible);
+            const uint32_t positions = cursor.Positions();
             bool loaded = false;
-            for (uint32_t t = 0;; ++t) {
-                bool skipped = false;
-                if (!SkipForeignTile(cursor, r, t, skipped)) break;
-                if (skipped) continue;
-                uint32_t keys = 0;
+            for (uint32_t t = 0; t < Tiles(positions); ++t) {
+                if (t % p_.splits != r.part) {  // another part's tile
+                    if constexpr (!P::KV_DEQUANT) cursor.SkipTile(SfaPlan::KEY_TILE);
+                    continue;
+                }
+                const uint32_t keys = TileKeys(positions, t);
                 if constexpr (P::KV_DEQUANT) {
-                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
-                    if (keys == 0) break;
                     CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(V0C1_KV_READY);
                     cube.LoadKvTile(keys);
                 } else {
-                    keys = cube.GatherTile(r, cursor);
-                    if (keys == 0) break;
+                    cube.GatherTile(r, cursor);
                 }
                 if (!loaded) {
                     cube.LoadQuery(r);
@@ -91,6 +91,7 @@ private:
                 CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_FIX>(C2V2_OUT_READY);
             }
             if (loaded) cube.ReleaseQuery();
+            CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C0V0_INDEX_FREE);  // done with the list
         }
         cube.DrainEvents();
     }
@@ -102,27 +103,30 @@ private:
         const uint32_t core = GetBlockIdx() / 2;
         vec.InitParams(p_, gm_, &keys_, core, GetSubBlockIdx());
         vec.InitBuffers(&pipe);
+        const GlobalTensor<int32_t> list = SfaIndexList<P>(gm_, p_, core, vec.SubBlock());
+        const uint32_t lo = vec.SubBlock() * (SfaPlan::KEY_TILE / 2), hi = lo + SfaPlan::KEY_TILE / 2;
         RowRun r;
-        SparseCursor cursor;
+        CompactCursor cursor;
         rows_.Reset();
         while (rows_.Next(core, GetBlockNum(), p_.splits, r)) {
-            StartRow(r, cursor);
+            CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(C0V0_INDEX_FREE);
+            const uint32_t positions = vec.CompactIndices(indicesGm_, r, list);
+            CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C0_INDEX_READY);
+            if constexpr (P::KV_DEQUANT) cursor.Init(list, p_.sparseBlockSize, r.visible);
             vec.BeginRow();
             bool hadKeys = false;
-            for (uint32_t t = 0;; ++t) {
-                bool skipped = false;
-                if (!SkipForeignTile(cursor, r, t, skipped)) break;
-                if (skipped) continue;
-                uint32_t keys = 0;
+            for (uint32_t t = 0; t < Tiles(positions); ++t) {
+                if (t % p_.splits != r.part) {
+                    if constexpr (P::KV_DEQUANT) cursor.SkipTile(SfaPlan::KEY_TILE);
+                    continue;
+                }
+                const uint32_t keys = TileKeys(positions, t);
                 if constexpr (P::KV_DEQUANT) {
                     vec.BeginKv();
-                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row); });
+                    cursor.VisitTileRows(SfaPlan::KEY_TILE, lo, hi,
+                                         [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row); });
                     vec.EndKv();
-                    if (keys == 0) break;
                     CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C1_KV_READY);
-                } else {
-                    keys = cursor.NextTile(SfaPlan::KEY_TILE, [](const KeyRun&, uint32_t) {});
-                    if (keys == 0) break;
                 }
                 hadKeys = true;
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_LOGITS_READY);
@@ -135,6 +139,7 @@ private:
             if (p_.splits > 1) vec.WritePartial(r);
             else vec.EndRow(r, hadKeys);
         }
+        CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(C0V0_INDEX_FREE);  // the AIC's last credit
         if (p_.splits > 1) {
             // V3: every part's (max, sum, O) is in GM; the row's core merges them (both AIVs, own heads).
             PipeBarrier<PIPE_ALL>();

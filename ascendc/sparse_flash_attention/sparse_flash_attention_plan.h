@@ -23,6 +23,12 @@ constexpr uint64_t KV_SLOT_BYTES = uint64_t(KEY_TILE) * (HEAD_DIM + ROPE_DIM) * 
 constexpr uint64_t V_SLOT_BYTES = uint64_t(KEY_TILE) * HEAD_DIM * 2;
 constexpr uint64_t CORE_WORKSPACE_BYTES_DEQUANT = CORE_WORKSPACE_BYTES + KV_SLOT_BYTES + V_SLOT_BYTES;
 
+// After a core's slots: two compacted index lists (one per AIV; the AIC walks AIV 0's), each a 32-byte
+// header and the kept entries of a K-entry index row (common/gather_kv.h IndexCompactor).
+constexpr uint32_t INDEX_LIST_HEADER = 8;  // int32 words
+constexpr uint64_t IndexListBytes(uint64_t k) { return (INDEX_LIST_HEADER + (k + 7) / 8 * 8) * 4; }
+constexpr uint64_t CoreWorkspaceBytes(uint64_t slots, uint64_t k) { return slots + 2 * IndexListBytes(k); }
+
 // Split rows (splits > 1): after every core's slots, one partial per (row, part): O [N1, 512] fp32
 // unnormalised, then the running max and sum [MAX_HEADS] fp32 each.
 constexpr uint32_t MAX_SPLITS = 8;

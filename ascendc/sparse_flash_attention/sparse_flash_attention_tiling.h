@@ -86,7 +86,8 @@ int Compute(const char* op, const Problem& p, const DsaopsPlatform& plat, int64_
     t->splits = uint32_t(splits);
     r->blockDim = uint32_t(cores);
     r->tilingKey = p.variant;
-    r->workspaceSize = cores * coreWorkspace + (splits > 1 ? rows * splits * partialBytes : 0);
+    r->workspaceSize = cores * SfaPlan::CoreWorkspaceBytes(coreWorkspace, uint64_t(p.K)) +
+                       (splits > 1 ? rows * splits * partialBytes : 0);
     r->error[0] = '\0';
     return 0;
 }

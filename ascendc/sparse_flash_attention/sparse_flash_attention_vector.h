@@ -38,6 +38,7 @@ class SfaVector {
     static constexpr uint32_t OUT_TILE_UB = CH * D * sizeof(float);
     static constexpr uint32_t OUT_UB = CH * D * sizeof(OutT);
     static_assert(KT == OnlineSoftmax::TILE && HV <= OnlineSoftmax::ROWS_MAX, "tile shape of the softmax");
+    static_assert(IndexCompactor::SCRATCH_BYTES <= ACC_UB, "the index compaction runs in the accumulator");
     static_assert(LOGITS_UB + PROBS_UB + ACC_UB + OUT_TILE_UB + OUT_UB + OnlineSoftmax::SCRATCH_BYTES + DEQ_UB <=
                       UB_USABLE_BYTES,
                   "UB plan exceeds 184 KB");
@@ -76,7 +77,7 @@ public:
         const uint32_t half = (p.heads + 1) / 2;
         head0_ = sub * half;
         heads_ = head0_ < p.heads ? Min(half, p.heads - head0_) : 0;
-        GM_ADDR ws = gm.workspace + uint64_t(core) * P::CORE_WORKSPACE;
+        GM_ADDR ws = gm.workspace + uint64_t(core) * SfaCoreWorkspace<P>(p);
         logitsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws), SfaPlan::LOGITS_SLOT_BYTES / sizeof(float));
         probsGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(ws + SFA_PROBS_OFFSET), SfaPlan::PROBS_SLOT_BYTES / sizeof(OutT));
         outSlotGm_.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(ws + SFA_OUT_OFFSET), SfaPlan::OUT_SLOT_BYTES / sizeof(float));
@@ -98,7 +99,7 @@ public:
         }
         outGm_.SetGlobalBuffer(reinterpret_cast<__gm__ OutT*>(gm.out));
         partialBytes_ = uint64_t(p.heads) * D * sizeof(float) + 2 * SfaPlan::PARTIAL_STAT_BYTES;
-        partialGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(gm.workspace + uint64_t(p.usedCoreNum) * P::CORE_WORKSPACE));
+        partialGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(gm.workspace + uint64_t(p.usedCoreNum) * SfaCoreWorkspace<P>(p)));
     }
 
     __aicore__ inline void InitBuffers(TPipe* pipe)
@@ -115,11 +116,24 @@ public:
         outTileUb_ = outTileBuf_.Get<float>();
         outUb_ = outBuf_.Get<OutT>();
         softmax_.Init(softmaxBuf_.Get<float>());
+        index_.Init(accBuf_.Get<uint8_t>());  // the accumulator is free at a row's start
         if constexpr (P::KV_DEQUANT) {
             pipe->InitBuffer(dequantBuf_, DEQ_UB);
             dequant_.Init(dequantBuf_.Get<uint8_t>());
         }
     }
+
+    // V0 (every row part, before BeginRow): the row's indices compacted on the vector unit into this AIV's list
+    // (accUb is the scratch); returns the key positions the row attends to.
+    __aicore__ inline uint32_t CompactIndices(const GlobalTensor<int32_t>& indicesGm, const RowRun& r,
+                                              const GlobalTensor<int32_t>& listGm)
+    {
+        uint32_t positions = 0;
+        index_.Compact(indicesGm, r.flatRow * p_.sparseSize, p_.sparseSize, p_.sparseBlockSize, r.visible, listGm,
+                       positions);
+        return positions;
+    }
+    __aicore__ inline uint32_t SubBlock() const { return sub_; }
 
     // V0 (KV_DEQUANT): a tile starts; its selected runs arrive through StageKv, EndKv sends the last rows.
     __aicore__ inline void BeginKv() { dequant_.Begin(keyRows_, keySlotGm_, true); }
@@ -339,6 +353,7 @@ private:
     LocalTensor<float> logitsUb_, accUb_, outTileUb_;
     LocalTensor<OutT> probsUb_, outUb_;
     OnlineSoftmax softmax_;
+    IndexCompactor index_;
 };
 
 }  // namespace dsa
