@@ -34,7 +34,8 @@ public:
     static constexpr uint32_t HEADER = 8;       // int32 words before the entries (32 bytes)
     static constexpr uint32_t MASK_BYTES = CHUNK / 8;
     // Scratch: raw int32, fp32 copy, iota, select result, ReduceMin work, 3 masks, the compacted chunk, min out.
-    static constexpr uint32_t SCRATCH_BYTES = 6 * CHUNK * 4 + 3 * MASK_BYTES + 2 * BLOCK_BYTES;
+    static constexpr uint32_t OUT_BYTES = HEADER * 4 + CHUNK * 4;  // header block + a chunk's entries
+    static constexpr uint32_t SCRATCH_BYTES = 5 * CHUNK * 4 + OUT_BYTES + 3 * MASK_BYTES + BLOCK_BYTES;
     // GM bytes of one list for K entries.
     __aicore__ static inline uint64_t ListBytes(uint32_t entries)
     {
@@ -50,10 +51,10 @@ public:
         sel_ = scratch[3 * CHUNK * 4].ReinterpretCast<float>();
         work_ = scratch[4 * CHUNK * 4].ReinterpretCast<float>();
         out_ = scratch[5 * CHUNK * 4].ReinterpretCast<int32_t>();  // header block + the chunk's entries
-        negMask_ = scratch[6 * CHUNK * 4];
-        prefMask_ = scratch[6 * CHUNK * 4 + MASK_BYTES];
-        keepMask_ = scratch[6 * CHUNK * 4 + 2 * MASK_BYTES];
-        minOut_ = scratch[6 * CHUNK * 4 + 3 * MASK_BYTES + BLOCK_BYTES].ReinterpretCast<float>();
+        negMask_ = scratch[5 * CHUNK * 4 + OUT_BYTES];
+        prefMask_ = scratch[5 * CHUNK * 4 + OUT_BYTES + MASK_BYTES];
+        keepMask_ = scratch[5 * CHUNK * 4 + OUT_BYTES + 2 * MASK_BYTES];
+        minOut_ = scratch[5 * CHUNK * 4 + OUT_BYTES + 3 * MASK_BYTES].ReinterpretCast<float>();
     }
 
     // The row's `entries` indices at indicesGm[offset..] -> listGm; returns the kept entries, `positions` the
@@ -67,6 +68,9 @@ public:
         uint64_t pos = 0;
         SetFlag<HardEvent::V_MTE2>(EVENT_ID4);  // the scratch's earlier vector users are done
         WaitFlag<HardEvent::V_MTE2>(EVENT_ID4);
+        SetFlag<HardEvent::V_S>(EVENT_ID4);     // (CreateVecIndex starts with scalar writes)
+        WaitFlag<HardEvent::V_S>(EVENT_ID4);
+        CreateVecIndex(iota_, 0.0f, (Min(CHUNK, entries) + 63) / 64 * 64);  // chunk-relative entry numbers
         for (uint32_t c0 = 0; visible != 0 && c0 < entries; c0 += CHUNK) {
             const uint32_t n = Min(CHUNK, entries - c0);
             const uint32_t npad = (n + 63) / 64 * 64;  // whole fp32 repeats; entries past n are masked by F <= n
@@ -76,7 +80,6 @@ public:
             }
             DataCopyPad(raw_, indicesGm[offset + c0], DataCopyExtParams(1, n * 4, 0, 0, 0),
                         DataCopyPadExtParams<int32_t>(false, 0, 0, 0));
-            CreateVecIndex(iota_, 0.0f, npad);
             SetFlag<HardEvent::MTE2_V>(EVENT_ID4);
             WaitFlag<HardEvent::MTE2_V>(EVENT_ID4);
             Cast(val_, raw_, RoundMode::CAST_NONE, npad);

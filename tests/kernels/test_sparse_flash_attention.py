@@ -85,3 +85,24 @@ def test_tensor_data_constraint_is_python_only(build_root):
     with pytest.raises(ConstraintError, match=r"actual_seq_lengths_kv must be in \[0, max_blocks \* block_size\]"):
         bind(OP, args)
     ops.check_tiling(bundled_op(OP), args, build_root=build_root, skip_python=True)
+
+
+@pytest.mark.parametrize("sparse_block_size", [1, 4])
+def test_index_lists_longer_than_one_compaction_chunk(run_op, sparse_block_size):
+    """K > 2048 entries: the vector compaction (IndexCompactor) runs in chunks of 2048. Row 0 ends its list
+    (first -1) in the second chunk, row 1 in the first; the entries after each first -1 are non-negative
+    garbage the walk must ignore, and both rows carry indices past their causal threshold."""
+    inputs = cases.generate(OP, {"B": 1, "S1": 2, "S2": 3000 * sparse_block_size, "N1": 2, "layout_kv": "BSND",
+                                 "sparse_block_size": sparse_block_size, "sparse_count": 2048}, 0)
+    rng = np.random.default_rng(7)
+    blocks = 3000  # visible blocks: row 0 sees 3000 * s - 1 keys (its last block clipped), row 1 all
+    ind = np.full((1, 2, 1, 2600), -1, np.int32)
+    ind[0, 0, 0, :2300] = rng.permutation(blocks)[:2300]
+    ind[0, 0, 0, 2300:] = rng.integers(0, blocks, 2600 - 2300 - 1).tolist() + [-1]  # garbage, one more -1
+    ind[0, 0, 0, 2300] = -1
+    ind[0, 0, 0, 5] = blocks - 1  # the clipped block (sparse_block_size > 1) or the key past row 0's threshold
+    ind[0, 1, 0, :1500] = rng.permutation(blocks)[:1500]
+    ind[0, 1, 0, 1500:] = rng.integers(0, blocks, 1100)
+    ind[0, 1, 0, 700] = -1
+    inputs["sparse_indices"] = ind
+    run_and_check(run_op, OP, inputs, ident=f"K 2600, s {sparse_block_size}")
