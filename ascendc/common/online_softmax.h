@@ -78,6 +78,18 @@ public:
         PipeBarrier<PIPE_V>();
     }
 
+    // One FusedMulAdd pass instead of RescaleRows then Add: acc[r, :] = factor[r] * acc[r, :] + tile[r - row0, :]
+    // for rows [row0, row0 + n) of acc [rows, cols] and tile [n, cols] (cols a multiple of TILE, <= 255 * 8).
+    __aicore__ inline void RescaleAdd(const LocalTensor<float>& acc, uint32_t row0, uint32_t n,
+                                      const LocalTensor<float>& tile, uint32_t cols)
+    {
+        if (n == 0) return;
+        const uint8_t rowBlocks = uint8_t(cols * sizeof(float) / BLOCK_BYTES);
+        const BinaryRepeatParams rp(1, 0, 1, rowBlocks, 1, rowBlocks);  // dst, src0 = factor block, src1
+        for (uint32_t c = 0; c < cols; c += TILE)
+            FusedMulAdd(acc[row0 * cols + c], bcast_[row0 * 8], tile[c], uint64_t(TILE), uint8_t(n), rp);
+    }
+
     // acc [rows, cols] fp32 (cols a multiple of TILE, <= 255 * 8 floats): acc[r, :] *= factor[r].
     __aicore__ inline void RescaleRows(const LocalTensor<float>& acc, uint32_t cols)
     {

@@ -132,7 +132,6 @@ private:
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C1V1_LOGITS_READY);
                 vec.Softmax(keys);
                 CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V1C2_PROBS_READY);
-                vec.Rescale();
                 CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE2>(C2V2_OUT_READY);
                 vec.Accumulate();
             }

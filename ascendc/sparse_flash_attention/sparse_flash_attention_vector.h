@@ -184,14 +184,7 @@ public:
         SetFlag<HardEvent::MTE3_V>(EV_PROBS);
     }
 
-    // Before the tile's P.V~ arrives: acc *= exp(m - m') per head.
-    __aicore__ inline void Rescale()
-    {
-        if (heads_ == 0) return;
-        softmax_.RescaleRows(accUb_, D);
-    }
-
-    // V2: acc += the tile's P.V~ (out slot), CH heads per copy.
+    // V2: acc = exp(m - m') acc + the tile's P.V~ (out slot) per head, one FusedMulAdd pass, CH heads per copy.
     __aicore__ inline void Accumulate()
     {
         for (uint32_t h = 0; h < heads_; h += CH) {
@@ -200,7 +193,7 @@ public:
             DataCopy(outTileUb_, outSlotGm_[(head0_ + h) * D], n);
             SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
             WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
-            Add(accUb_[h * D], accUb_[h * D], outTileUb_, int32_t(n));
+            softmax_.RescaleAdd(accUb_, h, Min(CH, heads_ - h), outTileUb_, D);
             SetFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
         }
         PipeBarrier<PIPE_V>();

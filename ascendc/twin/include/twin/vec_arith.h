@@ -125,6 +125,64 @@ TWIN_BINARY_OP(Max, BINARY, (a > b ? a : b), "half, int16_t, int32_t, float", ha
 TWIN_BINARY_OP(Min, BINARY, (a < b ? a : b), "half, int16_t, int32_t, float", half, int16_t, int32_t, float)
 #undef TWIN_BINARY_OP
 
+}  // namespace AscendC
+namespace twin {
+namespace vec {
+// FusedMulAdd: dst = src0 * dst + src1 per element (dst is read and written; rounded once per step like the
+// device's multiply then add in the operand type). A binary-class instruction.
+template <class T>
+inline void fused_mul_add_run(const SrcLoc& loc, const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& s0,
+                              const AscendC::LocalTensor<T>& s1, const std::vector<Elem>& plan,
+                              const AscendC::BinaryRepeatParams& p) {
+    const char* api = "FusedMulAdd";
+    static_assert(one_of<T, half, float>(), "FusedMulAdd: dtype not supported on A2/A3 (half, float)");
+    check_ub(loc, api, "dst", dst);
+    check_ub(loc, api, "src0", s0);
+    check_ub(loc, api, "src1", s1);
+    Operand<T> od{&dst, p.dstBlkStride, p.dstRepStride}, o0{&s0, p.src0BlkStride, p.src0RepStride},
+        o1{&s1, p.src1BlkStride, p.src1RepStride};
+    check_extent(loc, api, "src0", o0, plan);
+    check_extent(loc, api, "src1", o1, plan);
+    check_extent(loc, api, "src (dst read)", od, plan);
+    check_extent(loc, api, "dst", od, plan);
+    std::vector<T> res(plan.size());
+    for (size_t i = 0; i < plan.size(); ++i) {
+        const auto prod = T(calc_t<T>(load(s0, o0.off(plan[i]))) * calc_t<T>(load(dst, od.off(plan[i]))));
+        res[i] = T(calc_t<T>(prod) + calc_t<T>(load(s1, o1.off(plan[i]))));
+    }
+    for (size_t i = 0; i < plan.size(); ++i) store(dst, od.off(plan[i]), res[i]);
+    count_work(VecClass::BINARY, plan_repeats(plan), plan.size());
+}
+}  // namespace vec
+}  // namespace twin
+namespace AscendC {
+
+template <class T>
+inline void FusedMulAdd(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                        const int32_t& count, twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::check_count(loc, "FusedMulAdd", count);
+    twin::vec::fused_mul_add_run(loc, dst, src0, src1, twin::vec::plan_count(uint64_t(count), twin::vec::epr<T>()),
+                                 twin::vec::default_binary());
+}
+template <class T, bool isSetMask = true>
+inline void FusedMulAdd(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                        uint64_t mask[], twin::vec::RepeatArg repeatTime, const BinaryRepeatParams& p,
+                        twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::check_repeat(loc, "FusedMulAdd", repeatTime.v);
+    auto plan = twin::vec::plan_mask(loc, "FusedMulAdd", twin::vec::MaskArg::from_bits(mask, sizeof(T) == 2 ? 2 : 1),
+                                     twin::vec::epr<T>(), repeatTime.v, isSetMask);
+    twin::vec::fused_mul_add_run(loc, dst, src0, src1, plan, p);
+}
+template <class T, bool isSetMask = true>
+inline void FusedMulAdd(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                        uint64_t mask, twin::vec::RepeatArg repeatTime, const BinaryRepeatParams& p,
+                        twin::SrcLoc loc = twin::SrcLoc::here()) {
+    twin::vec::check_repeat(loc, "FusedMulAdd", repeatTime.v);
+    auto plan = twin::vec::plan_mask(loc, "FusedMulAdd", twin::vec::MaskArg::from_cont(mask), twin::vec::epr<T>(),
+                                     repeatTime.v, isSetMask);
+    twin::vec::fused_mul_add_run(loc, dst, src0, src1, plan, p);
+}
+
 // Tensor-scalar ops: the scalar is first held in the operand dtype (as in the scalar register).
 #define TWIN_SCALAR_OP(NAME, EXPR)                                                                              \
     template <class T>                                                                                          \
