@@ -65,6 +65,8 @@ public:
         if (layout_ == SeqLayout::TND) return b == 0 ? 0 : uint64_t(actualGm_.GetValue(b - 1));
         return uint64_t(b) * seqMax_;
     }
+    // PA_BSND: batch b's block table row [maxBlocks].
+    __aicore__ inline GlobalTensor<int32_t> TableRow(uint32_t b) const { return blockTableGm_[uint64_t(b) * maxBlocks_]; }
     // Longest run of rows from key position pos that is contiguous in memory (capped by want), and the
     // flat row where it starts (for paged keys: block * blockSize + offset).
     __aicore__ inline uint32_t Run(uint32_t b, uint64_t batchStart, uint32_t pos, uint32_t want, uint64_t& flatRow) const

@@ -124,11 +124,12 @@ public:
     __aicore__ inline uint32_t GatherTile(const RowRun& r, CompactCursor& cursor)
     {
         WaitFlag<HardEvent::MTE1_MTE2>(EV_KV);
+        const bool flat = cursor.FlatRows();
         const uint32_t n = cursor.NextTile(KT, [&](const KeyRun& run, uint32_t row) {
-            GatherRowsNz(keyL1_, keyGm_, D, KT, *keys_, r.batch, r.kvStart, run, row);
+            GatherRowsNz(keyL1_, keyGm_, D, KT, *keys_, r.batch, r.kvStart, run, row, flat);
             if (p_.ropeDim != 0)
-                GatherRowsNz(keyL1_[D * KT], keyRopeGm_, p_.ropeDim, KT, *keys_, r.batch, r.kvStart, run, row);
-            if (!valueIsKey_) GatherRowsNz(valueL1_, valueGm_, D, KT, *keys_, r.batch, r.kvStart, run, row);
+                GatherRowsNz(keyL1_[D * KT], keyRopeGm_, p_.ropeDim, KT, *keys_, r.batch, r.kvStart, run, row, flat);
+            if (!valueIsKey_) GatherRowsNz(valueL1_, valueGm_, D, KT, *keys_, r.batch, r.kvStart, run, row, flat);
         });
         if (n == 0) {
             SetFlag<HardEvent::MTE1_MTE2>(EV_KV);

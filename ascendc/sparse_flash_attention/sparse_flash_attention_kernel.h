@@ -124,7 +124,7 @@ private:
                 if constexpr (P::KV_DEQUANT) {
                     vec.BeginKv();
                     cursor.VisitTileRows(SfaPlan::KEY_TILE, lo, hi,
-                                         [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row); });
+                                         [&](const KeyRun& run, uint32_t row) { vec.StageKv(r, run, row, cursor.FlatRows()); });
                     vec.EndKv();
                     CrossCoreSetFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(V0C1_KV_READY);
                 }

@@ -129,21 +129,27 @@ public:
                                               const GlobalTensor<int32_t>& listGm)
     {
         uint32_t positions = 0;
+        PagedRows paged;
+        if (keys_->Layout() == SeqLayout::PA_BSND && r.visible != 0) {
+            paged.table = keys_->TableRow(r.batch);
+            paged.blockSize = p_.blockSize;
+            paged.blocks = CeilDiv(r.visible, p_.blockSize);
+        }
         index_.Compact(indicesGm, r.flatRow * p_.sparseSize, p_.sparseSize, p_.sparseBlockSize, r.visible, listGm,
-                       positions);
+                       positions, paged);
         return positions;
     }
     __aicore__ inline uint32_t SubBlock() const { return sub_; }
 
     // V0 (KV_DEQUANT): a tile starts; its selected runs arrive through StageKv, EndKv sends the last rows.
     __aicore__ inline void BeginKv() { dequant_.Begin(keyRows_, keySlotGm_, true); }
-    __aicore__ inline void StageKv(const RowRun& r, const KeyRun& run, uint32_t row)
+    __aicore__ inline void StageKv(const RowRun& r, const KeyRun& run, uint32_t row, bool flatRows)
     {
         const uint32_t lo = sub_ * (SfaPlan::KEY_TILE / 2), hi = lo + SfaPlan::KEY_TILE / 2;
         const uint32_t a = Max(row, lo), b = Min(row + run.count, hi);
         for (uint32_t t = a; t < b;) {
-            uint64_t flatRow = 0;
-            const uint32_t n = keys_->Run(r.batch, r.kvStart, run.pos + (t - row), b - t, flatRow);
+            uint64_t flatRow = uint64_t(run.pos) + (t - row);  // flatRows: the list's own cache rows
+            const uint32_t n = flatRows ? b - t : keys_->Run(r.batch, r.kvStart, run.pos + (t - row), b - t, flatRow);
             dequant_.Add(flatRow, n, t);
             if (!valueIsKey_) {
                 dequant_.Flush();
