@@ -140,11 +140,12 @@ private:
         }
         CrossCoreWaitFlag<CROSS_CORE_MODE_AIC_AIV, PIPE_MTE3>(C0V0_INDEX_FREE);  // the AIC's last credit
         if (p_.splits > 1) {
-            // V3: every part's (max, sum, O) is in GM; the row's core merges them (both AIVs, own heads).
+            // V3: every part's (max, sum, O) is in GM; each core that ran a part of a row merges that part's
+            // share of the row's heads (both AIVs, own heads).
             PipeBarrier<PIPE_ALL>();
             SyncAll<true>();
             rows_.Reset();
-            while (rows_.Next(core, GetBlockNum(), 1, r)) vec.Combine(r);
+            while (rows_.Next(core, GetBlockNum(), p_.splits, r)) vec.Combine(r);
         }
         vec.Finish();
     }

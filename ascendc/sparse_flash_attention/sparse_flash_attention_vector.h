@@ -227,12 +227,17 @@ public:
         WaitFlag<HardEvent::MTE3_V>(EV_PARTIAL);
     }
 
-    // V3: merge the `splits` parts of row r (item r.item * splits + j) for this AIV's heads -> attention_out.
+    // V3: merge the `splits` parts of row r.item / splits (items row * splits + j) -> attention_out, for this
+    // part's share of this AIV's heads: the CH-head chunks [part * chunks / splits, (part + 1) * chunks / splits),
+    // so every core that ran a part of the row merges a slice of it.
     // Scratch: logitsUb (per-part max, sum, weights; the merged max and sum), probsUb (row broadcasts).
     __aicore__ inline void Combine(const RowRun& r)
     {
-        if (heads_ == 0) return;
         const uint32_t parts = p_.splits;
+        const uint32_t chunks = CeilDiv(heads_, CH);
+        const uint32_t hLo = r.part * chunks / parts * CH, hHi = Min(heads_, (r.part + 1) * chunks / parts * CH);
+        if (hLo >= hHi) return;
+        const uint64_t row = r.item / parts;
         const LocalTensor<float> mAll = logitsUb_;             // [parts, 64]
         const LocalTensor<float> lAll = logitsUb_[SfaPlan::MAX_SPLITS * HV];
         const LocalTensor<float> wAll = logitsUb_[2 * SfaPlan::MAX_SPLITS * HV];
@@ -243,7 +248,7 @@ public:
         const DataCopyPadExtParams<float> noPad(false, 0, 0, 0.0f);
         WaitFlag<HardEvent::V_MTE2>(EV_LOGITS);
         for (uint32_t j = 0; j < parts; ++j) {
-            const uint64_t item = r.item * parts + j;
+            const uint64_t item = row * parts + j;
             DataCopyPad(mAll[j * HV], PartialStat(item, 0)[head0_], stat, noPad);
             DataCopyPad(lAll[j * HV], PartialStat(item, 1)[head0_], stat, noPad);
         }
@@ -268,16 +273,16 @@ public:
             PipeBarrier<PIPE_V>();
         }
         Maxs(lSum, lSum, 1.0e-30f, n);  // a row without keys: O = 0, keep 0 / l finite
-        Duplicate(accUb_, 0.0f, int32_t(heads_ * D));
+        Duplicate(accUb_[hLo * D], 0.0f, int32_t((hHi - hLo) * D));
         WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
         PipeBarrier<PIPE_V>();
         const uint8_t rowBlocks = uint8_t(D * sizeof(float) / BLOCK_BYTES);
         for (uint32_t j = 0; j < parts; ++j) {
             Brcb(bcast, wAll[j * HV], uint8_t(CeilDiv(heads_, 8u)), BrcbRepeatParams(1, 8));
             PipeBarrier<PIPE_V>();
-            const GlobalTensor<float> partO = PartialO(r.item * parts + j);
-            for (uint32_t h = 0; h < heads_; h += CH) {
-                const uint32_t hc = Min(CH, heads_ - h);
+            const GlobalTensor<float> partO = PartialO(row * parts + j);
+            for (uint32_t h = hLo; h < hHi; h += CH) {
+                const uint32_t hc = Min(CH, hHi - h);
                 WaitFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
                 DataCopy(outTileUb_, partO[(head0_ + h) * D], hc * D);
                 SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
@@ -294,12 +299,12 @@ public:
         Brcb(bcast, lSum, uint8_t(CeilDiv(heads_, 8u)), BrcbRepeatParams(1, 8));
         PipeBarrier<PIPE_V>();
         for (uint32_t c = 0; c < D; c += OnlineSoftmax::TILE)
-            Div(accUb_[c], accUb_[c], bcast, uint64_t(OnlineSoftmax::TILE), uint8_t(heads_),
-                BinaryRepeatParams(1, 1, 0, rowBlocks, rowBlocks, 1));
+            Div(accUb_[hLo * D + c], accUb_[hLo * D + c], bcast[hLo * 8], uint64_t(OnlineSoftmax::TILE),
+                uint8_t(hHi - hLo), BinaryRepeatParams(1, 1, 0, rowBlocks, rowBlocks, 1));
         PipeBarrier<PIPE_V>();
         SetFlag<HardEvent::V_MTE2>(EV_LOGITS);
         SetFlag<HardEvent::MTE3_V>(EV_PROBS);
-        StoreOut(r, true);
+        StoreOut(r, true, hLo, hHi);
     }
 
 private:
@@ -320,10 +325,11 @@ private:
     }
 
     // bf16(acc) (or zeros) -> attention_out rows of this AIV's heads, CH heads per copy.
-    __aicore__ inline void StoreOut(const RowRun& r, bool hadKeys)
+    __aicore__ inline void StoreOut(const RowRun& r, bool hadKeys, uint32_t hLo = 0, uint32_t hHi = ~0u)
     {
-        for (uint32_t h = 0; h < heads_; h += CH) {
-            const uint32_t n = Min(CH, heads_ - h) * D;
+        hHi = Min(hHi, heads_);
+        for (uint32_t h = hLo; h < hHi; h += CH) {
+            const uint32_t n = Min(CH, hHi - h) * D;
             WaitFlag<HardEvent::MTE3_V>(EV_OUT);
             if (hadKeys) Cast(outUb_, accUb_[h * D], RoundMode::CAST_RINT, n);
             else Duplicate(outUb_.template ReinterpretCast<int16_t>(), int16_t(0), int32_t(n));
