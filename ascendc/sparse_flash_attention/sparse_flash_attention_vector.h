@@ -273,7 +273,6 @@ public:
             PipeBarrier<PIPE_V>();
         }
         Maxs(lSum, lSum, 1.0e-30f, n);  // a row without keys: O = 0, keep 0 / l finite
-        Duplicate(accUb_[hLo * D], 0.0f, int32_t((hHi - hLo) * D));
         WaitFlag<HardEvent::MTE3_V>(EV_PROBS);
         PipeBarrier<PIPE_V>();
         const uint8_t rowBlocks = uint8_t(D * sizeof(float) / BLOCK_BYTES);
@@ -287,11 +286,13 @@ public:
                 DataCopy(outTileUb_, partO[(head0_ + h) * D], hc * D);
                 SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
                 WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+                // part 0 initialises acc = w_0 O_0; later parts add w_j O_j
+                const LocalTensor<float> dst = j == 0 ? accUb_[h * D] : outTileUb_;
                 for (uint32_t c = 0; c < D; c += OnlineSoftmax::TILE)
-                    Mul(outTileUb_[c], outTileUb_[c], bcast[h * 8], uint64_t(OnlineSoftmax::TILE), uint8_t(hc),
+                    Mul(dst[c], outTileUb_[c], bcast[h * 8], uint64_t(OnlineSoftmax::TILE), uint8_t(hc),
                         BinaryRepeatParams(1, 1, 0, rowBlocks, rowBlocks, 1));
                 PipeBarrier<PIPE_V>();
-                Add(accUb_[h * D], accUb_[h * D], outTileUb_, int32_t(hc * D));
+                if (j != 0) Add(accUb_[h * D], accUb_[h * D], outTileUb_, int32_t(hc * D));
                 SetFlag<HardEvent::V_MTE2>(EV_OUT_TILE);
             }
             PipeBarrier<PIPE_V>();
