@@ -4,9 +4,11 @@
 // part has m = LOWEST, l = 0, O = 0; a row without keys stays 0).
 // KV_DEQUANT (antiquant): V0, each AIV gathers and dequantises its half of a tile's rows (tile rows
 // [32 * sub, 32 * sub + 32)) into the kv slots (common/quant.h).
+// V0: CompactIndices, the row's sparse indices compacted on the vector unit into this AIV's GM list
+// (common/gather_kv.h IndexCompactor, using accUb as scratch before the row starts).
 // V1: per key tile, the logits of its heads -> online softmax (online_softmax.h) -> bf16 P to the
-// probs slot, and the running output accumulator rescaled by exp(m - m'). V2: the tile's P.V~ added
-// to the accumulator; at the row's end O / l -> bf16 -> attention_out (zeros for a row without keys).
+// probs slot. V2: acc = exp(m - m') acc + the tile's P.V~ (one FusedMulAdd pass); at the row's end
+// O / l -> bf16 -> attention_out (zeros for a row without keys).
 //
 // UB plan (bytes, 64 heads per AIV):
 //   logitsUb   [64, 64] fp32                       16 KB
