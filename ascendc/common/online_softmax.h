@@ -1,7 +1,7 @@
 // Online (flash) softmax over key tiles on the vector unit, for up to ROWS_MAX rows (heads) of one query
 // token. Per tile of TILE = 64 fp32 logits per row (one 256 B repeat per row):
 //   m' = max(m, max_j scale * s_j);  p_j = exp(scale * s_j - m');  factor = exp(m - m');  l = l * factor + sum_j p_j
-// and the caller rescales its output accumulator by `factor` (RescaleRows) before adding P.V~. At the
+// and the caller rescales its output accumulator by `factor` while adding P.V~ (RescaleAdd). At the
 // end Finalize divides by l. The running max starts at LOWEST (finite, so exp(LOWEST - m') = 0 without
 // inf arithmetic), the sum at 0; a row that never sees a tile is the caller's (it writes zeros).
 // Every routine runs on PIPE_V and orders its own steps with PipeBarrier<PIPE_V>; callers order the
@@ -43,7 +43,7 @@ public:
     }
 
     // logits [rows, TILE] fp32 (row stride TILE) -> unnormalised probabilities in place; columns from
-    // `valid` on become 0. Updates max, sum and factor; leaves factor broadcast per row for RescaleRows.
+    // `valid` on become 0. Updates max, sum and factor; leaves factor broadcast per row for RescaleAdd.
     __aicore__ inline void Update(const LocalTensor<float>& logits, uint32_t valid, float scale)
     {
         const uint32_t rows = rows_;
@@ -78,7 +78,7 @@ public:
         PipeBarrier<PIPE_V>();
     }
 
-    // One FusedMulAdd pass instead of RescaleRows then Add: acc[r, :] = factor[r] * acc[r, :] + tile[r - row0, :]
+    // One FusedMulAdd pass (a rescale and an add in one): acc[r, :] = factor[r] * acc[r, :] + tile[r - row0, :]
     // for rows [row0, row0 + n) of acc [rows, cols] and tile [n, cols] (cols a multiple of TILE, <= 255 * 8).
     __aicore__ inline void RescaleAdd(const LocalTensor<float>& acc, uint32_t row0, uint32_t n,
                                       const LocalTensor<float>& tile, uint32_t cols)
@@ -88,12 +88,6 @@ public:
         const BinaryRepeatParams rp(1, 0, 1, rowBlocks, 1, rowBlocks);  // dst, src0 = factor block, src1
         for (uint32_t c = 0; c < cols; c += TILE)
             FusedMulAdd(acc[row0 * cols + c], bcast_[row0 * 8], tile[c], uint64_t(TILE), uint8_t(n), rp);
-    }
-
-    // acc [rows, cols] fp32 (cols a multiple of TILE, <= 255 * 8 floats): acc[r, :] *= factor[r].
-    __aicore__ inline void RescaleRows(const LocalTensor<float>& acc, uint32_t cols)
-    {
-        RowOp<false>(acc, cols);
     }
 
     // acc[r, :] /= l[r]. Scratch: the broadcast block.
