@@ -121,7 +121,13 @@ def test_permuting_the_valid_indices_does_not_change_the_output(seed):
         n = int((row >= 0).sum())
         row[:n] = rng.permutation(row[:n])
     a, b = golden(OP)(**args), golden(OP)(**dict(args, sparse_indices=perm))
-    result = compare_float_ratio(b, a)
+    # another key order only reorders the fp32 sums, which moves some bf16 outputs by an ulp (seed 487: 0.8% of
+    # them, beyond rtol_ratio's 0.5%): judged like a kernel, against the exact answer with the unpermuted
+    # golden as the benchmark (the double-benchmark rule), the permuted output is as good as the golden
+    from dsaops.compare import compare_outputs
+    from dsaops.golden import exact
+
+    result = compare_outputs(OP, b, a, exact.sparse_flash_attention(**args))
     assert result.passed, result.summary()
 
 
