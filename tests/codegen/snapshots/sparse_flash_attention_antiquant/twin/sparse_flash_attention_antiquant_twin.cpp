@@ -111,6 +111,7 @@ DSAOPS_EXPORT int dsaops_launch(const char* soc, void* const* inputs, const uint
         twin::gm_register(outputs[i], output_bytes[i] > 0 ? output_bytes[i] : 1);
     }
     uint8_t* workspace = static_cast<uint8_t*>(AscendC::GmAlloc(workspaceBytes > 0 ? workspaceBytes : 64));
+    twin::gm_mark_workspace(workspace);  // its traffic is also counted as ws_read_bytes / ws_write_bytes
     uint8_t* tilingGm = static_cast<uint8_t*>(AscendC::GmAlloc(sizeof(SparseFlashAttentionAntiquantTilingData)));
     std::memcpy(tilingGm, tiling, sizeof(SparseFlashAttentionAntiquantTilingData));
     twin::LaunchOptions o;
