@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -18,6 +19,7 @@ from dsaops.compare import (
     compare_float,
     compare_float_ratio,
     compare_fp16_scale,
+    fp16_scale_tolerance,
     compare_int8,
     compare_outputs,
     compare_topk,
@@ -238,21 +240,57 @@ def test_exact_rule():
 
 
 def test_fp16_scale_boundary():
-    g = np.full(N, 0.5)
-    assert compare_fp16_scale(g + FP16_SCALE_ATOL * IN, g).passed
-    res = compare_fp16_scale(g + FP16_SCALE_ATOL * OUT, g)
+    # g = 0.25: amax 31.75 (read as up to 31.81: below 32) has bf16 ulp 2^-3, so the limit is
+    # 2.5e-5 + 0.125/127 + 2^-12 (the fp16 ulp of 0.25)
+    g = np.full(N, 0.25)
+    limit = FP16_SCALE_ATOL + 0.125 / 127 + 2.0**-12
+    assert np.allclose(fp16_scale_tolerance(g), limit, rtol=0, atol=0)
+    assert compare_fp16_scale(g + limit * IN, g).passed
+    res = compare_fp16_scale(g + limit * OUT, g)
     assert not res.passed and res.figures["mismatches"] == N
-    # on real fp16 values: one ulp is 1.53e-5 below 2^-5 (inside), 3.05e-5 above (outside)
-    small = np.linspace(0.01, 0.03, 64).astype(np.float16)
-    assert compare_fp16_scale(np.nextafter(small, np.float16(1)), small).passed
-    large = np.linspace(0.04, 0.06, 64).astype(np.float16)
-    up = large.copy()
-    up[10] = np.nextafter(large[10], np.float16(1))
-    r = compare_fp16_scale(up, large)
-    assert not r.passed and r.figures["mismatches"] == 1 and r.first_mismatches[0].index == (10,)
+    assert res.figures["max_err_over_limit"] == pytest.approx(OUT)
+    # zero scales (all-zero groups): only atol and the fp16 ulp of 0 (subnormal spacing)
+    z = np.zeros(N)
+    assert compare_fp16_scale(z + FP16_SCALE_ATOL * IN, z).passed
+    assert not compare_fp16_scale(z + (FP16_SCALE_ATOL + 2.0**-24) * OUT, z).passed
     nan = g.copy()
     nan[4] = np.nan
     assert not compare_fp16_scale(nan, g).passed
+
+
+def _scales_from_amax(amax):
+    return (amax.astype(np.float32) / np.float32(127)).astype(np.float16)
+
+
+def test_fp16_scale_accepts_a_neighbouring_bf16_amax():
+    # the scale of an amax rounded to the next bf16 (another correct summation order) passes
+    rng = np.random.default_rng(7)
+    amax = rng.uniform(0.05, 40.0, 4096).astype(ml_dtypes.bfloat16)
+    bits = amax.view(np.uint16)
+    up = (bits + 1).view(ml_dtypes.bfloat16)  # positive values: the next bf16
+    down = (bits - 1).view(ml_dtypes.bfloat16)
+    g = _scales_from_amax(amax)
+    assert compare_fp16_scale(_scales_from_amax(up), g).passed
+    assert compare_fp16_scale(_scales_from_amax(down), g).passed
+    # an amax that is a power of two: 127 g comes back just below it, the ulp above it still counts
+    pow2 = np.array([0.125, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], ml_dtypes.bfloat16)
+    nxt = (pow2.view(np.uint16) + 1).view(ml_dtypes.bfloat16)
+    assert compare_fp16_scale(_scales_from_amax(nxt), _scales_from_amax(pow2)).passed
+    # two bf16 ulps away is not one rounding decision: it fails for most elements
+    r = compare_fp16_scale(_scales_from_amax((bits + 2).view(ml_dtypes.bfloat16)), g)
+    assert not r.passed and r.figures["mismatches"] > 4096 // 2
+
+
+def test_fp16_scale_refuses_a_wrong_divisor_or_the_old_atol_case():
+    rng = np.random.default_rng(8)
+    amax = rng.uniform(0.05, 40.0, 4096).astype(ml_dtypes.bfloat16)
+    g = _scales_from_amax(amax)
+    wrong = (amax.astype(np.float32) / np.float32(128)).astype(np.float16)  # amax/128: relative 2^-7
+    r = compare_fp16_scale(wrong, g)
+    assert not r.passed and r.figures["mismatches"] > 4096 // 2
+    # the limit grows with the scale: one fp16 ulp far below it passes, 1% off fails
+    assert compare_fp16_scale(np.nextafter(g, np.float16(np.inf)), g).passed
+    assert not compare_fp16_scale((g.astype(np.float64) * 1.01), g).passed
 
 
 def test_results_are_frozen_with_summaries():
