@@ -20,7 +20,7 @@
 //    |      |                            |           | (after RoPE) are in the core's Hadamard input slot
 //  8 |  2   | AIC (PIPE_FIX)             | both AIVs | C2V2_HADAMARD_OUT_READY: the rows times the Hadamard matrix
 //    |      |                            |           | (fp32) are in the output slot (7 -> 8 alternate per item)
-//  9 |      |                            |           | mla-prolog (mla_indexer_prolog_quant, if needed); 11-14 are SyncAll's
+//  9 |      |                            |           | unused (left to mla-prolog; mla_indexer_prolog_quant needs none); 11-14 are SyncAll's
 // 10 |  2   | AIC (PIPE_FIX)             | both AIVs | C1V1_MLA_Q_READY (mla prolog): a head's int32 q = q_norm .
 //    |      |                            |           | w_uq_qr is in the core's q slot (2 slots, at most 2 in flight)
 // 15 |  2   | both AIVs (PIPE_MTE3)      | AIC       | V1C2_MLA_NOPE_READY: the head's dequantised bf16 q_nope is in

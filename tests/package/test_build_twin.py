@@ -18,21 +18,24 @@ from .conftest import run_sh, snapshot
 from .test_build import dsaops
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-_CACHE: list[Path] = []  # this module's compile cache (DSAOPS_CACHE), made by the first build
-
-
-def build_fixture(src: Path, out: Path, cwd: Path, kernels: str = "kernels"):
-    return dsaops("--opdefs", str(src / "opdefs"), "--kernels", str(src / kernels), "build", "--out", str(out),
-                  cwd=cwd, env={"SOURCE_DATE_EPOCH": "1700000000", "DSAOPS_CACHE": str(_CACHE[0])})
 
 
 @pytest.fixture(scope="session")
-def twin_build(tmp_path_factory):
-    if not _CACHE:
-        _CACHE.append(tmp_path_factory.mktemp("compile_cache"))
+def cache(tmp_path_factory) -> Path:
+    """The compile cache (DSAOPS_CACHE) of this module's builds: empty at the start of the session."""
+    return tmp_path_factory.mktemp("compile_cache")
+
+
+def build_fixture(src: Path, out: Path, cwd: Path, cache: Path, kernels: str = "kernels"):
+    return dsaops("--opdefs", str(src / "opdefs"), "--kernels", str(src / kernels), "build", "--out", str(out),
+                  cwd=cwd, env={"SOURCE_DATE_EPOCH": "1700000000", "DSAOPS_CACHE": str(cache)})
+
+
+@pytest.fixture(scope="session")
+def twin_build(tmp_path_factory, cache):
     work = tmp_path_factory.mktemp("twin_build")
     out = work / "out"
-    r = build_fixture(FIXTURES, Path("out"), work)  # a relative --out, as people type it
+    r = build_fixture(FIXTURES, Path("out"), work, cache)  # a relative --out, as people type it
     assert r.returncode == 0, r.stdout + r.stderr
     [run] = out.glob("*.run")
     return out, run, r.stdout
@@ -76,10 +79,10 @@ def test_install_into_an_opp_then_uninstall_restores_it(twin_build, tmp_path):
     assert snapshot(opp) == before
 
 
-def test_noop_rebuild_compiles_nothing(twin_build):
+def test_noop_rebuild_compiles_nothing(twin_build, cache):
     out, run, _ = twin_build
     stamp = run.stat().st_mtime_ns
-    r = build_fixture(FIXTURES, out, out.parent)
+    r = build_fixture(FIXTURES, out, out.parent, cache)
     assert r.returncode == 0, r.stderr
     row = next(ln for ln in r.stdout.splitlines() if ln.startswith("fixture_axpy "))
     assert row.endswith("up to date")
@@ -88,12 +91,12 @@ def test_noop_rebuild_compiles_nothing(twin_build):
     assert "(identical)" in r.stdout.splitlines()[-1] and run.stat().st_mtime_ns == stamp
 
 
-def test_build_from_another_folder_is_byte_identical(twin_build, tmp_path):
+def test_build_from_another_folder_is_byte_identical(twin_build, cache, tmp_path):
     out, run, _ = twin_build
     src = tmp_path / "a" / "copy"
     shutil.copytree(FIXTURES, src)
     other = tmp_path / "elsewhere" / "out"
-    r = build_fixture(src, other, tmp_path)
+    r = build_fixture(src, other, tmp_path, cache)
     assert r.returncode == 0, r.stderr
     row = next(ln for ln in r.stdout.splitlines() if ln.startswith("fixture_axpy "))
     assert row.endswith("from the compile cache")  # same sources in another folder: same key, nothing compiled
@@ -103,7 +106,7 @@ def test_build_from_another_folder_is_byte_identical(twin_build, tmp_path):
     assert (other / "SHA256SUMS").read_bytes() == (out / "SHA256SUMS").read_bytes()
 
 
-def test_compile_failure_names_op_file_and_log(twin_build, tmp_path):
+def test_compile_failure_names_op_file_and_log(cache, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(FIXTURES, src)
     kernel = src / "kernels" / "fixture_axpy" / "fixture_axpy_kernel.h"
@@ -111,7 +114,7 @@ def test_compile_failure_names_op_file_and_log(twin_build, tmp_path):
     at = next(i for i, line in enumerate(lines) if line.startswith("#include")) + 1  # 1-based line of the bad one
     lines.insert(at - 1, '#include "no_such_header_for_this_test.h"')  # a fatal error stops g++ at once
     kernel.write_text("\n".join(lines) + "\n")
-    r = build_fixture(src, tmp_path / "out", tmp_path)
+    r = build_fixture(src, tmp_path / "out", tmp_path, cache)
     assert r.returncode == 9, r.stdout + r.stderr
     log = tmp_path / "out" / "logs" / "fixture_axpy.twin.log"
     assert "fixture_axpy: compile failed at " in r.stderr

@@ -2,9 +2,9 @@
 """Mutation testing of the CPU twin: apply one C++ mutant at a time to the twin headers, run the twin tests
 that cover it, and report which mutants the tests kill.
 
-    python scripts/twin_mutants.py                 # every mutant (minutes: each one recompiles the test programs)
-    python scripts/twin_mutants.py -k cast -k sort # mutants whose id contains one of the words
-    python scripts/twin_mutants.py --list          # the mutants, without running anything
+    python tools/twin_mutants.py                 # every mutant (minutes: each one recompiles the test programs)
+    python tools/twin_mutants.py -k cast -k sort # mutants whose id contains one of the words
+    python tools/twin_mutants.py --list          # the mutants, without running anything
 
 Each mutant is an exact text replacement in one header (operators, constants, rounding modes, mask
 handling) that must compile and change behaviour the twin promises. The script copies the checkout
