@@ -17,7 +17,9 @@
 
 #include "common/arch.h"
 #include "common/cache_write.h"
+#include "common/norm.h"
 #include "common/prolog_gemm.h"
+#include "common/rope.h"
 #include "common/row_quant.h"
 #include "common/sync_ids.h"
 #include "lightning_indexer_prolog_quant_plan.h"
@@ -91,7 +93,7 @@ public:
         pipe->InitBuffer(rowsBuf_, QROWS * D * 4);
         pipe->InitBuffer(scaleBuf_, QROWS * D * 4);
         pipe->InitBuffer(bfBuf_, QROWS * D * 2);
-        pipe->InitBuffer(tmpBuf_, 4 * QROWS * HALF * 4);
+        pipe->InitBuffer(tmpBuf_, RopeScratch::Floats(QROWS, ROPE) * 4);
         pipe->InitBuffer(ropeBuf_, 2 * ROPE * 4 + 2 * ROPE * 2);
         pipe->InitBuffer(partsBuf_, LipqPlan::K_PARTS * D * 4);
         pipe->InitBuffer(normBuf_, NORM_BYTES);
@@ -202,7 +204,8 @@ public:
     }
 
 private:
-    static constexpr uint32_t NORM_BYTES = 2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES + D * 4;
+    // gamma / beta fp32, gamma / beta bf16, LayerNormRows' scratch
+    static constexpr uint32_t NORM_BYTES = 2 * D * 4 + 2 * D * 2 + NormScratch::Floats(D) * 4;
 
     // The key of token tk -> row (fp32, bf16-exact after RoPE). gamma / beta (bf16) are in normBuf_.
     __aicore__ inline void Key(uint32_t tk, const LocalTensor<float>& row)
@@ -214,8 +217,7 @@ private:
         LocalTensor<float> betaF = norm[D * 4].ReinterpretCast<float>();
         LocalTensor<bfloat16_t> gammaB = norm[2 * D * 4].ReinterpretCast<bfloat16_t>();
         LocalTensor<bfloat16_t> betaB = norm[2 * D * 4 + D * 2].ReinterpretCast<bfloat16_t>();
-        LocalTensor<float> stat = norm[2 * D * 4 + 2 * D * 2].ReinterpretCast<float>();
-        LocalTensor<float> work = norm[2 * D * 4 + 2 * D * 2 + 2 * BLOCK_BYTES].ReinterpretCast<float>();
+        LocalTensor<float> scratch = norm[2 * D * 4 + 2 * D * 2].ReinterpretCast<float>();
         // the token's K parts [K_PARTS, 128] (GM rows t * 128 apart), cos, sin
         DataCopy(parts, kParts_[uint64_t(tk) * D],
                  DataCopyParams(LipqPlan::K_PARTS, ROW_BLOCKS, uint64_t(t - 1) * ROW_BLOCKS, 0));
@@ -230,34 +232,7 @@ private:
             Add(row, row, parts[p * D], D);
             PipeBarrier<PIPE_V>();
         }
-        // LayerNorm: mean, biased variance; (x - mean) / sqrt(var + eps) * gamma + beta
-        ReduceSum(stat, row, work, D);
-        SetFlag<HardEvent::V_S>(EVENT_ID0);
-        WaitFlag<HardEvent::V_S>(EVENT_ID0);
-        const float mean = stat.GetValue(0) / float(D);
-        SetFlag<HardEvent::S_V>(EVENT_ID0);
-        WaitFlag<HardEvent::S_V>(EVENT_ID0);
-        Adds(row, row, -mean, D);
-        PipeBarrier<PIPE_V>();
-        LocalTensor<float> sq = accIBuf_.Get<float>();
-        Mul(sq, row, row, D);
-        PipeBarrier<PIPE_V>();
-        ReduceSum(stat, sq, work, D);
-        SetFlag<HardEvent::V_S>(EVENT_ID0);
-        WaitFlag<HardEvent::V_S>(EVENT_ID0);
-        const float var = stat.GetValue(0) / float(D);
-        SetFlag<HardEvent::S_V>(EVENT_ID0);
-        WaitFlag<HardEvent::S_V>(EVENT_ID0);
-        Duplicate(stat, var + p_.epsilon, 8);
-        PipeBarrier<PIPE_V>();
-        Sqrt(stat, stat, 8);
-        PipeBarrier<PIPE_V>();
-        Div(row, row, stat, uint64_t(64), uint8_t(D / 64), BinaryRepeatParams(1, 1, 0, 8, 8, 0));
-        PipeBarrier<PIPE_V>();
-        Mul(row, row, gammaF, D);
-        PipeBarrier<PIPE_V>();
-        Add(row, row, betaF, D);
-        PipeBarrier<PIPE_V>();
+        LayerNormRows(row, row, gammaF, betaF, scratch, 1, D, D, p_.epsilon);
         RoundBf16(row, 1);
         Rope(row, 1);
         // the next token's parts / cos / sin copies come after these reads
@@ -313,8 +288,8 @@ private:
         PipeBarrier<PIPE_V>();
     }
 
-    // Half-split RoPE on the first 64 dims of each row (cos / sin of one token, loaded by LoadRope):
-    // y[:32] = x[:32] cos[:32] - x[32:64] sin[:32];  y[32:64] = x[32:64] cos[32:64] + x[:32] sin[32:64].
+    // Half-split RoPE (common/rope.h) on the first 64 dims of each row, with the cos / sin of one token
+    // (loaded by LoadRope).
     __aicore__ inline void Rope(const LocalTensor<float>& x, uint32_t rows)
     {
         LocalTensor<uint8_t> r = ropeBuf_.Get<uint8_t>();
@@ -323,19 +298,7 @@ private:
         Cast(c, r[2 * ROPE * 4].ReinterpretCast<bfloat16_t>(), RoundMode::CAST_NONE, ROPE);
         Cast(s, r[2 * ROPE * 4 + ROPE * 2].ReinterpretCast<bfloat16_t>(), RoundMode::CAST_NONE, ROPE);
         PipeBarrier<PIPE_V>();
-        LocalTensor<float> tmp = tmpBuf_.Get<float>();
-        const uint32_t tb = QROWS * HALF;  // one temp [rows, 32]
-        // repeat = row: the x operands 16 blocks apart, the temps 4, cos / sin fixed (repeat stride 0)
-        const BinaryRepeatParams rp(1, 1, 1, HALF * 4 / BLOCK_BYTES, ROW_BLOCKS, 0);
-        Mul(tmp, x, c, uint64_t(HALF), uint8_t(rows), rp);
-        Mul(tmp[tb], x[HALF], s, uint64_t(HALF), uint8_t(rows), rp);
-        Mul(tmp[2 * tb], x[HALF], c[HALF], uint64_t(HALF), uint8_t(rows), rp);
-        Mul(tmp[3 * tb], x, s[HALF], uint64_t(HALF), uint8_t(rows), rp);
-        PipeBarrier<PIPE_V>();
-        const BinaryRepeatParams wp(1, 1, 1, ROW_BLOCKS, HALF * 4 / BLOCK_BYTES, HALF * 4 / BLOCK_BYTES);
-        Sub(x, tmp, tmp[tb], uint64_t(HALF), uint8_t(rows), wp);
-        Add(x[HALF], tmp[2 * tb], tmp[3 * tb], uint64_t(HALF), uint8_t(rows), wp);
-        PipeBarrier<PIPE_V>();
+        RopeHalfRows(x, D, x, D, c, s, 0, tmpBuf_.Get<float>(), rows, ROPE);  // one cos / sin row for all
     }
 
     // rows (fp32, bf16-exact) -> bf16 -> had_in rows [first, first + rows).
